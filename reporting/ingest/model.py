@@ -1,0 +1,65 @@
+"""What the ingest stage produces: submissions read off disk, every value still as submitted text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pyarrow as pa
+
+from reporting.findings import Finding
+
+Container = Literal["folder", "workbook", "json"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits on what a submitter may send; anything over a limit gives a finding, not a crash."""
+
+    max_file_bytes: int = 4 * 1024**3
+    max_rows: int = 50_000_000
+    max_cells: int = 600_000_000
+    max_xlsx_uncompressed_bytes: int = 1024**3
+    max_xlsx_zip_ratio: float = 200.0
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file that was read (or could not be read), for the manifest and the lineage sheet."""
+
+    path: str
+    sha256: str
+    bytes: int
+
+
+@dataclass
+class RawTable:
+    """One table as submitted.
+
+    `data` has one string column per column of the file, in file order, with the file's own column
+    names (duplicates and unknown names included: validation reports them). An empty cell is null.
+    `first_row` is the row number the submitter sees for the first data row: 2 for CSV, Parquet and
+    sheets (the header is row 1), 0 for a JSON array.
+    """
+
+    name: str
+    file: str
+    data: pa.Table
+    first_row: int
+
+
+@dataclass
+class RawSubmission:
+    """One submission as read from one folder, workbook or JSON document.
+
+    `header` maps header field names to their submitted text (None for empty); it is None when the
+    header could not be read at all. `findings` holds the problems met while reading (file level).
+    """
+
+    source: str
+    container: Container
+    header_file: str
+    header: dict[str, str | None] | None
+    tables: dict[str, RawTable] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    files: list[InputFile] = field(default_factory=list)
