@@ -105,23 +105,54 @@ def lei_checksum_valid(lei: str) -> bool:
 class Header(ContractModel):
     """The submission header (`submission.json`, the `submission` sheet or the `submission` key)."""
 
-    schema_version: Literal["1.0"]
+    schema_version: Literal["1.0"] = Field(description="Version of the submission format: always 1.0.")
     submission_id: Annotated[
         str,
         Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
-    ]
-    entity_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
-    entity_name: Text
-    entity_type: EntityType
-    lei: Annotated[str, Field(pattern=LEI_PATTERN)] | None = None
-    jurisdiction: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
-    period: Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
-    submitted_at: Timestamp
-    restates: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-    restatement_reason: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
-    contact_email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
-    attestation_name: Text
-    attestation_role: Text
+    ] = Field(
+        description="Identifier of this submission, a UUID such as 3f2b8c1e-0d4a-4e6b-9a7c-5b1d2e3f4a5b; unique "
+        "across all submissions, never reused."
+    )
+    entity_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")] = Field(
+        description="Identifier of the reporting entity: 1 to 64 letters, digits, dots, underscores or hyphens; the "
+        "same every month."
+    )
+    entity_name: Text = Field(description="Name of the reporting entity, 1 to 200 characters.")
+    entity_type: EntityType = Field(
+        description="Kind of entity: cex or dex (derivatives venues); cefi_lender, defi_protocol, cdp_issuer or dat "
+        "(lenders)."
+    )
+    lei: Annotated[str, Field(pattern=LEI_PATTERN)] | None = Field(
+        default=None,
+        description="Legal Entity Identifier (ISO 17442): 20 characters with valid check digits. Required for cex, "
+        "cefi_lender and dat; may be empty for the others.",
+    )
+    jurisdiction: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = Field(
+        default=None,
+        description="Jurisdiction as a two-letter ISO 3166-1 country code, e.g. FR. Required for cex, cefi_lender and"
+        " dat; may be empty for the others.",
+    )
+    period: Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")] = Field(
+        description="Month reported, as YYYY-MM (e.g. 2025-11); must be the month being reported."
+    )
+    submitted_at: Timestamp = Field(
+        description="When the submission was made, as an ISO 8601 timestamp with its zone, e.g. 2025-11-03T14:00:00Z;"
+        " not before the first instant of the period."
+    )
+    restates: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        default=None,
+        description="When this submission replaces an earlier one: the submission_id of that earlier submission. "
+        "Empty otherwise.",
+    )
+    restatement_reason: Annotated[str, Field(min_length=1, max_length=2000)] | None = Field(
+        default=None,
+        description="Why the earlier submission is replaced, up to 2,000 characters. Required when restates is set.",
+    )
+    contact_email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] = Field(
+        description="E-mail address to contact about this submission."
+    )
+    attestation_name: Text = Field(description="Name of the person who attests the submission, 1 to 200 characters.")
+    attestation_role: Text = Field(description="Role of the person who attests the submission, 1 to 200 characters.")
 
     rules: ClassVar[tuple[RowRule, ...]] = (
         RowRule(
@@ -150,15 +181,34 @@ class Header(ContractModel):
 class OpenInterestRow(ContractModel):
     """open_interest: one row per instrument per UTC day of the period."""
 
-    date: date
-    symbol: Annotated[str, Field(min_length=1, max_length=64)]
-    base_asset: Ticker
-    contract_type: Literal["perpetual", "future", "option"]
-    open_interest_usd: Annotated[Money, Field(ge=0)]
-    mark_price_usd: Price
-    funding_rate: Number | None = None
-    funding_interval_hours: Literal[1, 2, 4, 8] | None = None
-    volume_usd: Annotated[Money, Field(ge=0)]
+    date: Annotated[
+        date,
+        Field(description="UTC day, as YYYY-MM-DD, inside the reported month; one row per instrument per day."),
+    ]
+    symbol: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="The venue's own instrument symbol, e.g. BTCUSDT, 1 to 64 characters; each (date, symbol) pair "
+        "appears once."
+    )
+    base_asset: Ticker = Field(description="Ticker of the underlying asset, upper case, e.g. BTC.")
+    contract_type: Literal["perpetual", "future", "option"] = Field(
+        description="Kind of contract: perpetual, future or option."
+    )
+    open_interest_usd: Annotated[Money, Field(ge=0)] = Field(
+        description="Open interest at the day's close, in US dollars, up to 2 decimals; 0 or more."
+    )
+    mark_price_usd: Price = Field(description="Mark price in US dollars, up to 8 decimals; above 0.")
+    funding_rate: Number | None = Field(
+        default=None,
+        description="Funding rate per funding interval, as a fraction (0.0001 = 0.01 %), may be negative. Perpetuals "
+        "only, empty for the others; above 0.05 either way is a warning.",
+    )
+    funding_interval_hours: Literal[1, 2, 4, 8] | None = Field(
+        default=None,
+        description="Hours between funding payments: 1, 2, 4 or 8. Required when funding_rate is set.",
+    )
+    volume_usd: Annotated[Money, Field(ge=0)] = Field(
+        description="Traded volume of the day in US dollars, up to 2 decimals; 0 or more."
+    )
 
     unique: ClassVar[tuple[str, ...]] = ("date", "symbol")
     rules: ClassVar[tuple[RowRule, ...]] = (
@@ -179,18 +229,43 @@ class OpenInterestRow(ContractModel):
 class LiquidationRow(ContractModel):
     """liquidations: every forced close in the period, complete (not a sampled public feed)."""
 
-    event_id: Annotated[str, Field(min_length=1, max_length=64)]
-    ts: Timestamp
-    symbol: Annotated[str, Field(min_length=1, max_length=64)]
-    base_asset: Ticker
-    position_side: Literal["long", "short"]
-    method: Literal["order_book", "backstop", "adl"]
-    margin_mode: Literal["cross", "isolated", "portfolio"]
-    quantity: Annotated[Number, Field(gt=0)]
-    price_usd: Price
-    notional_usd: Annotated[Money, Field(gt=0)]
-    account_ref: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-    incident_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    event_id: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="Identifier of the liquidation, 1 to 64 characters; unique within the submission."
+    )
+    ts: Timestamp = Field(
+        description="When the liquidation happened, as an ISO 8601 timestamp with its zone, e.g. "
+        "2025-11-03T14:00:00Z; inside the reported month."
+    )
+    symbol: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="Instrument symbol; must appear in open_interest."
+    )
+    base_asset: Ticker = Field(description="Ticker of the underlying asset, upper case, e.g. BTC.")
+    position_side: Literal["long", "short"] = Field(description="Side of the position that was closed: long or short.")
+    method: Literal["order_book", "backstop", "adl"] = Field(
+        description="How the position was closed: order_book, backstop (insurance fund or liquidator vault) or adl "
+        "(auto-deleveraging)."
+    )
+    margin_mode: Literal["cross", "isolated", "portfolio"] = Field(
+        description="Margin mode of the position: cross, isolated or portfolio."
+    )
+    quantity: Annotated[Number, Field(gt=0)] = Field(
+        description="Quantity closed, in units of base_asset (inverse contracts: converted from contracts to base "
+        "units); above 0."
+    )
+    price_usd: Price = Field(description="Price of the close in US dollars, up to 8 decimals; above 0.")
+    notional_usd: Annotated[Money, Field(gt=0)] = Field(
+        description="Value closed in US dollars, up to 2 decimals; above 0. This figure is the one that counts; "
+        "differing from quantity x price_usd by more than 0.5 % is a warning."
+    )
+    account_ref: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        default=None,
+        description="Pseudonymous account reference, up to 64 characters, with no personal data; may be empty.",
+    )
+    incident_id: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        default=None,
+        description="When an incident caused the liquidation: the incident_id of that incident in the incidents "
+        "table. Empty otherwise.",
+    )
 
     unique: ClassVar[tuple[str, ...]] = ("event_id",)
     rules: ClassVar[tuple[RowRule, ...]] = (
@@ -206,10 +281,17 @@ class LiquidationRow(ContractModel):
 class CollateralRow(ContractModel):
     """collateral: client collateral held at month end."""
 
-    asset: Ticker
-    balance_usd: Annotated[Money, Field(ge=0)]
-    pricing_method: Literal["order_book", "external_index", "redemption"]
-    cross_margin_usd: Annotated[Money, Field(ge=0)]
+    asset: Ticker = Field(description="Ticker of the collateral asset, upper case; each asset appears once.")
+    balance_usd: Annotated[Money, Field(ge=0)] = Field(
+        description="Client collateral held at month end, in US dollars, up to 2 decimals; 0 or more."
+    )
+    pricing_method: Literal["order_book", "external_index", "redemption"] = Field(
+        description="How the balance is valued: order_book, external_index or redemption."
+    )
+    cross_margin_usd: Annotated[Money, Field(ge=0)] = Field(
+        description="Part of balance_usd held as cross margin, in US dollars, up to 2 decimals; from 0 up to "
+        "balance_usd."
+    )
 
     unique: ClassVar[tuple[str, ...]] = ("asset",)
     rules: ClassVar[tuple[RowRule, ...]] = (
@@ -220,9 +302,17 @@ class CollateralRow(ContractModel):
 class LeverageBandRow(ContractModel):
     """leverage_bands: open interest by account effective leverage, at month end."""
 
-    base_asset: Annotated[str, Field(pattern=r"^([A-Z0-9]{1,20}|ALL)$")]
-    band: Literal["1-5", "5-10", "10-25", "25-50", "50+"]
-    open_interest_usd: Annotated[Money, Field(ge=0)]
+    base_asset: Annotated[str, Field(pattern=r"^([A-Z0-9]{1,20}|ALL)$")] = Field(
+        description="Ticker of the underlying asset, upper case, or ALL for all assets together; each (base_asset, "
+        "band) pair appears once."
+    )
+    band: Literal["1-5", "5-10", "10-25", "25-50", "50+"] = Field(
+        description="Effective leverage of the accounts: 1-5, 5-10, 10-25, 25-50 or 50+."
+    )
+    open_interest_usd: Annotated[Money, Field(ge=0)] = Field(
+        description="Open interest of the accounts in the band at month end, in US dollars, up to 2 decimals; 0 or "
+        "more."
+    )
 
     unique: ClassVar[tuple[str, ...]] = ("base_asset", "band")
 
@@ -230,15 +320,41 @@ class LeverageBandRow(ContractModel):
 class LoanRow(ContractModel):
     """loans: the loan book at month end (CeFi lenders and DeFi lending protocols)."""
 
-    chain: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-    market: Annotated[str, Field(min_length=1, max_length=200)]
-    loan_asset: Ticker
-    collateral_asset: Ticker
-    borrowed_usd: Annotated[Money, Field(ge=0)]
-    collateral_usd: Annotated[Money, Field(ge=0)]
-    supplied_usd: Annotated[Money, Field(ge=0)] | None = None
-    liquidation_ltv: Annotated[Number, Field(gt=0, le=1.5)] | None = None
-    funded_onchain_usd: Annotated[Money, Field(ge=0)] | None = None
+    chain: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        default=None,
+        description="Blockchain of the market, up to 64 characters. Required for defi_protocol; empty for cefi_lender.",
+    )
+    market: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        description="The protocol market or the lender's product, 1 to 200 characters; each (chain, market, "
+        "loan_asset, collateral_asset) combination appears once."
+    )
+    loan_asset: Ticker = Field(description="Ticker of the asset lent, upper case.")
+    collateral_asset: Ticker = Field(
+        description="Ticker of the collateral asset, upper case, or NONE for unsecured loans."
+    )
+    borrowed_usd: Annotated[Money, Field(ge=0)] = Field(
+        description="Outstanding principal plus accrued interest at month end, in US dollars, up to 2 decimals; 0 or "
+        "more."
+    )
+    collateral_usd: Annotated[Money, Field(ge=0)] = Field(
+        description="Value of the collateral in US dollars, up to 2 decimals; 0 or more, and 0 only when "
+        "collateral_asset is NONE."
+    )
+    supplied_usd: Annotated[Money, Field(ge=0)] | None = Field(
+        default=None,
+        description="DeFi only: amount supplied to the market, in US dollars, up to 2 decimals; may be empty. "
+        "borrowed_usd above supplied_usd is a warning.",
+    )
+    liquidation_ltv: Annotated[Number, Field(gt=0, le=1.5)] | None = Field(
+        default=None,
+        description="Loan-to-value at which the loan is liquidated, as a fraction (0.8 = 80 %): above 0, at most 1.5;"
+        " may be empty.",
+    )
+    funded_onchain_usd: Annotated[Money, Field(ge=0)] | None = Field(
+        default=None,
+        description="Part of a CeFi loan funded by borrowing onchain (counted twice otherwise), in US dollars; from 0"
+        " up to borrowed_usd; may be empty.",
+    )
 
     unique: ClassVar[tuple[str, ...]] = ("chain", "market", "loan_asset", "collateral_asset")
     rules: ClassVar[tuple[RowRule, ...]] = (
@@ -260,11 +376,22 @@ class LoanRow(ContractModel):
 class CdpSupplyRow(ContractModel):
     """cdp_supply: CDP stablecoins at month end."""
 
-    stablecoin: Ticker
-    chain: Annotated[str, Field(min_length=1, max_length=64)]
-    total_supply_usd: Annotated[Money, Field(ge=0)]
-    crypto_backed_supply_usd: Annotated[Money, Field(ge=0)]
-    collateral_usd: Annotated[Money, Field(ge=0)]
+    stablecoin: Ticker = Field(
+        description="Ticker of the stablecoin, upper case; each (chain, stablecoin) pair appears once."
+    )
+    chain: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="Blockchain on which the stablecoin is issued, 1 to 64 characters."
+    )
+    total_supply_usd: Annotated[Money, Field(ge=0)] = Field(
+        description="Supply outstanding at month end, in US dollars, up to 2 decimals; 0 or more."
+    )
+    crypto_backed_supply_usd: Annotated[Money, Field(ge=0)] = Field(
+        description="Part of total_supply_usd backed by crypto collateral, in US dollars; from 0 up to "
+        "total_supply_usd. Only this part counts as crypto-collateralized debt."
+    )
+    collateral_usd: Annotated[Money, Field(ge=0)] = Field(
+        description="Value of the collateral backing the stablecoin, in US dollars, up to 2 decimals; 0 or more."
+    )
 
     unique: ClassVar[tuple[str, ...]] = ("chain", "stablecoin")
     rules: ClassVar[tuple[RowRule, ...]] = (
@@ -277,12 +404,21 @@ class CdpSupplyRow(ContractModel):
 class DatDebtRow(ContractModel):
     """dat_debt: debt of a digital-asset treasury company at month end."""
 
-    instrument_id: Annotated[str, Field(min_length=1, max_length=64)]
-    instrument: Literal["convertible", "term_loan", "preferred", "other"]
-    principal_usd: Annotated[Money, Field(gt=0)]
-    issue_date: date
-    maturity_date: date | None = None
-    coupon_pct: Pct
+    instrument_id: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="Identifier of the debt instrument, 1 to 64 characters; unique."
+    )
+    instrument: Literal["convertible", "term_loan", "preferred", "other"] = Field(
+        description="Kind of debt: convertible, term_loan, preferred or other."
+    )
+    principal_usd: Annotated[Money, Field(gt=0)] = Field(
+        description="Principal outstanding in US dollars, up to 2 decimals; above 0."
+    )
+    issue_date: date = Field(description="Issue date, as YYYY-MM-DD.")
+    maturity_date: date | None = Field(
+        default=None,
+        description="Maturity date, as YYYY-MM-DD, after issue_date; empty when the instrument has none.",
+    )
+    coupon_pct: Pct = Field(description="Coupon rate in percent, 0 to 100 (2.5 means 2.5 %).")
 
     unique: ClassVar[tuple[str, ...]] = ("instrument_id",)
     rules: ClassVar[tuple[RowRule, ...]] = (
@@ -297,7 +433,9 @@ class DatDebtRow(ContractModel):
 class IncidentRow(ContractModel):
     """incidents: operational incidents that started in the period or were still open in it."""
 
-    incident_id: Annotated[str, Field(min_length=1, max_length=64)]
+    incident_id: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="Identifier of the incident, 1 to 64 characters; unique within the submission."
+    )
     category: Literal[
         "outage",
         "degraded_service",
@@ -309,25 +447,58 @@ class IncidentRow(ContractModel):
         "cross_margin_cascade",
         "security_breach",
         "third_party",
-    ]
-    started_at: Timestamp
-    detected_at: Timestamp
-    resolved_at: Timestamp | None = None
-    critical_service: bool
-    services_affected: Annotated[str, Field(min_length=1, max_length=2000)]
-    clients_affected: Annotated[int, Field(ge=0)]
-    clients_affected_pct: Pct
-    transactions_affected_pct: Pct
-    economic_impact_usd: Annotated[Money, Field(ge=0)]
-    data_loss: bool
-    malicious_access: bool
-    jurisdictions_affected: Annotated[int, Field(ge=0)]
-    false_liquidations_usd: Annotated[Money, Field(ge=0)]
-    compensation_usd: Annotated[Money, Field(ge=0)]
+    ] = Field(
+        description="Kind of incident: outage, degraded_service, withdrawal_halt, oracle_failure, collateral_depeg, "
+        "false_liquidation, adl_activation, cross_margin_cascade, security_breach or third_party."
+    )
+    started_at: Timestamp = Field(
+        description="When the incident started, as an ISO 8601 timestamp with its zone, e.g. 2025-11-03T14:00:00Z."
+    )
+    detected_at: Timestamp = Field(
+        description="When the incident was detected, as an ISO 8601 timestamp with its zone; not before started_at."
+    )
+    resolved_at: Timestamp | None = Field(
+        default=None,
+        description="When the incident was resolved, as an ISO 8601 timestamp with its zone, not before started_at; "
+        "empty while it is still open at submission.",
+    )
+    critical_service: bool = Field(
+        description="true when the incident hit a service that supports a critical function, false otherwise."
+    )
+    services_affected: Annotated[str, Field(min_length=1, max_length=2000)] = Field(
+        description="Services affected, separated by ';', 1 to 2,000 characters."
+    )
+    clients_affected: Annotated[int, Field(ge=0)] = Field(
+        description="Number of clients affected, a whole number, 0 or more."
+    )
+    clients_affected_pct: Pct = Field(description="Clients affected as a percentage of all clients, 0 to 100.")
+    transactions_affected_pct: Pct = Field(
+        description="Transactions affected as a percentage of a normal day's transactions, 0 to 100."
+    )
+    economic_impact_usd: Annotated[Money, Field(ge=0)] = Field(
+        description="Direct and indirect costs and losses in US dollars, up to 2 decimals; 0 or more."
+    )
+    data_loss: bool = Field(description="true when data was lost, false otherwise.")
+    malicious_access: bool = Field(description="true when there was malicious access, false otherwise.")
+    jurisdictions_affected: Annotated[int, Field(ge=0)] = Field(
+        description="Number of jurisdictions affected, a whole number, 0 or more."
+    )
+    false_liquidations_usd: Annotated[Money, Field(ge=0)] = Field(
+        description="Value of positions liquidated in error because of the incident, in US dollars, up to 2 decimals;"
+        " 0 or more."
+    )
+    compensation_usd: Annotated[Money, Field(ge=0)] = Field(
+        description="Compensation paid for the incident, in US dollars, up to 2 decimals; 0 or more."
+    )
     root_cause: Literal[
         "malicious_action", "process_failure", "system_failure", "human_error", "external_event", "unknown"
-    ]
-    description: Annotated[str, Field(max_length=2000)]
+    ] = Field(
+        description="Root cause: malicious_action, process_failure, system_failure, human_error, external_event or "
+        "unknown."
+    )
+    description: Annotated[str, Field(max_length=2000)] = Field(
+        description="What happened, at most 2,000 characters of plain text (shown to readers as text, never as markup)."
+    )
 
     unique: ClassVar[tuple[str, ...]] = ("incident_id",)
     rules: ClassVar[tuple[RowRule, ...]] = (
@@ -437,3 +608,16 @@ def column_specs(model: type[ContractModel]) -> list[ColumnSpec]:
             )
         )
     return specs
+
+
+def json_schemas() -> dict[str, dict[str, object]]:
+    """The JSON Schema of the header and of one row of every table, by file name."""
+    schemas = {"submission.schema.json": Header.model_json_schema()}
+    for name, model in TABLES.items():
+        schema = model.model_json_schema()
+        schema["title"] = name
+        schemas[f"{name}.schema.json"] = schema
+    for schema in schemas.values():
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["x-schema-version"] = SCHEMA_VERSION
+    return schemas

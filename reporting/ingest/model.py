@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from reporting.findings import Finding
 
-Container = Literal["folder", "workbook", "json"]
+Container = Literal["folder", "workbook", "json", "unrecognised"]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,96 @@
+"""The `riskreport` command line: parses options and calls the pipeline."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from reporting import __version__, pipeline
+from reporting.contract import TABLES_BY_ENTITY
+from reporting.render.validation import render_validation_text, validation_to_dict
+
+
+def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", value):
+        raise click.BadParameter("use the form YYYY-MM, e.g. 2025-11")
+    return value
+
+
+PERIOD = click.option("--period", callback=_period, metavar="YYYY-MM", help="The month being reported.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="riskreport")
+def cli() -> None:
+    """Validate monthly submissions of crypto venues and lenders and build the systemic-risk report."""
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@PERIOD
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def validate(path: Path, period: str | None, output: str) -> None:
+    """Validate a submissions folder, or one submission, against the submission format.
+
+    Exits 0 when every submission is accepted and 1 when any is rejected.
+    """
+    submissions = pipeline.run_validation(path, period)
+    if output == "json":
+        click.echo(json.dumps(validation_to_dict(submissions), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_validation_text(submissions))
+    sys.exit(1 if any(s.status == "rejected" for s in submissions) else 0)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"), show_default=True)
+def schema(out: Path) -> None:
+    """Write the JSON Schema of the header and of every table."""
+    for path in pipeline.write_schemas(out):
+        click.echo(path)
+
+
+@cli.command()
+@click.argument("entity_type", type=click.Choice(sorted(TABLES_BY_ENTITY)))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The .xlsx to write.")
+def template(entity_type: str, out: Path) -> None:
+    """Write the blank submission workbook that an entity of ENTITY_TYPE fills in."""
+    from reporting.template import write_template
+
+    click.echo(write_template(entity_type, out))
+
+
+@cli.command()
+@PERIOD
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--liquidations", type=click.IntRange(min=0), default=20_000, show_default=True)
+def sample(period: str | None, out: Path, seed: int, liquidations: int) -> None:
+    """Generate a deterministic, realistic submissions folder for a period."""
+    from reporting.sample.generate import write_sample
+
+    if period is None:
+        raise click.UsageError("--period is required")
+    for path in write_sample(period, out, seed=seed, liquidations=liquidations):
+        click.echo(path)
+
+
+def main() -> None:
+    """Entry point: environment faults become one clear line and exit code 1."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except (OSError, MemoryError) as error:
+        click.echo(f"riskreport: {error}", err=True)
+        sys.exit(1)

@@ -1,0 +1,316 @@
+"""Column-wise checks derived from the contract models.
+
+Each column of a submitted table arrives as text. `check_table` turns it into a typed column with
+pyarrow compute kernels, one column at a time, and records a finding for every value that breaks
+the contract: no Python code runs per row, except to build the findings that are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from reporting.contract import ColumnSpec, ContractModel, RowRule, column_specs
+from reporting.findings import Finding
+from reporting.ingest.model import RawTable
+from reporting.validate.log import FindingLog
+
+NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+INTEGER = r"^[+-]?[0-9]{1,18}$"
+DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_TIME = r"T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?"
+TIMESTAMP_ZONED = DATE[:-1] + _TIME + r"(Z|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])$"
+TIMESTAMP_NAIVE = DATE[:-1] + _TIME + r"$"
+BOOLEANS = pa.array(["true", "false"])
+
+KIND_WORDS = {
+    "money": "an amount in US dollars",
+    "price": "a price in US dollars",
+    "number": "a number",
+    "integer": "a whole number",
+}
+
+
+def _mask(condition: pa.Array | pa.Array) -> np.ndarray:
+    """A boolean array with nulls read as false."""
+    return np.asarray(pc.fill_null(condition, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _matches(text: pa.Array, pattern: str) -> pa.Array:
+    return pc.match_substring_regex(text, pattern=pattern)
+
+
+class TableCheck:
+    """The checks of one table of one submission: the raw text in, a typed DataFrame and findings out."""
+
+    def __init__(self, raw: RawTable, log: FindingLog, table: str | None = None, first_row: int | None = None):
+        self.raw = raw
+        self.log = log
+        self.table = table or raw.name
+        # Header findings carry no row; table findings carry the submitter's row number.
+        self.first_row = first_row
+        # Rows whose value in a column was invalid (and so read as null), by column: row rules skip
+        # them, since the column check has already said what is wrong.
+        self.invalid: dict[str, np.ndarray] = {}
+
+    def flag(self, code: str, mask: np.ndarray, column: str, values: pa.Array | None, message: str) -> None:
+        self.log.add_rows(
+            code,
+            mask,
+            file=self.raw.file,
+            table=self.table,
+            column=column,
+            values=values,
+            first_row=self.first_row,
+            message=message,
+        )
+
+    def flag_column(self, code: str, mask: pd.Series, column: str, message: str) -> None:
+        """Flag the rows where `mask` holds, quoting the column's submitted text."""
+        names = self.raw.data.column_names
+        values = self.raw.data.column(names.index(column)).combine_chunks() if column in names else None
+        self.flag(code, mask.fillna(False).to_numpy(dtype=bool), column, values, message)
+
+    def check_column(self, spec: ColumnSpec, text: pa.Array) -> pa.Array:
+        """Check one column against its spec; return it typed, null where the value is missing or invalid."""
+        name = spec.name
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        present = pc.is_valid(text)
+        if not spec.nullable:
+            self.flag("value-missing", ~_mask(present), name, None, f"{name} is required but empty.")
+        parse = PARSERS[spec.kind]
+        typed, bad = parse(self, spec, text)
+        bad &= _mask(present)
+        self.invalid[name] = bad
+        return pc.if_else(pa.array(bad), pa.scalar(None, typed.type), typed) if bad.any() else typed
+
+    def check_range(self, spec: ColumnSpec, text: pa.Array, values: pa.Array) -> np.ndarray:
+        """Flag numbers outside ge/gt/le; return the mask of those rows."""
+        bad = np.zeros(len(values), dtype=bool)
+        bounds: list[tuple[float | None, Callable[..., pa.Array], str]] = [
+            (spec.ge, pc.less, "at least"),
+            (spec.gt, pc.less_equal, "greater than"),
+            (spec.le, pc.greater, "at most"),
+        ]
+        for bound, breaks, words in bounds:
+            if bound is None:
+                continue
+            mask = _mask(breaks(values, bound))
+            if mask.any():
+                self.flag(
+                    "value-out-of-range", mask, spec.name, text, f"{spec.name} must be {words} {bound:g}; got {{value}}."
+                )
+            bad |= mask
+        return bad
+
+    def parse_number(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+        well_formed = _matches(text, NUMBER)
+        malformed = _mask(pc.invert(well_formed))
+        self.flag(
+            "value-not-number",
+            malformed,
+            spec.name,
+            text,
+            f"{spec.name} must be {KIND_WORDS[spec.kind]} written as a plain number; got {{value!r}}.",
+        )
+        clean = pc.if_else(well_formed, text, pa.scalar(None, pa.string()))
+        values = pc.cast(clean, pa.float64())
+        infinite = _mask(pc.is_inf(values))
+        self.flag("value-out-of-range", infinite, spec.name, text, f"{spec.name} is too large: {{value}}.")
+        bad = malformed | infinite
+        if spec.decimal_places is not None:
+            too_precise = _mask(_matches(clean, r"^[^eE]*\.[0-9]{%d}[0-9]*[1-9]" % spec.decimal_places))
+            self.flag(
+                "value-precision",
+                too_precise,
+                spec.name,
+                text,
+                f"{spec.name} has more than {spec.decimal_places} decimal places: {{value}}.",
+            )
+            bad |= too_precise
+        bad |= self.check_range(spec, text, values)
+        return values, bad
+
+    def parse_integer(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+        well_formed = _matches(text, INTEGER)
+        bad = _mask(pc.invert(well_formed))
+        self.flag("value-not-integer", bad, spec.name, text, f"{spec.name} must be a whole number; got {{value!r}}.")
+        values = pc.cast(pc.if_else(well_formed, text, pa.scalar(None, pa.string())), pa.int64())
+        if spec.choices:
+            not_allowed = _mask(pc.invert(pc.is_in(values, pa.array([int(c) for c in spec.choices]))))
+            not_allowed &= ~bad & _mask(pc.is_valid(values))
+            self.flag(
+                "value-not-allowed",
+                not_allowed,
+                spec.name,
+                text,
+                f"{spec.name} must be one of {', '.join(spec.choices)}; got {{value}}.",
+            )
+            bad |= not_allowed
+        bad |= self.check_range(spec, text, values)
+        return values, bad
+
+    def parse_text(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+        bad = np.zeros(len(text), dtype=bool)
+        length = pc.utf8_length(text)
+        if spec.max_length is not None:
+            mask = _mask(pc.greater(length, spec.max_length))
+            self.flag(
+                "value-too-long", mask, spec.name, None, f"{spec.name} is longer than {spec.max_length} characters."
+            )
+            bad |= mask
+        if spec.pattern is not None:
+            mask = _mask(pc.invert(_matches(text, spec.pattern))) & ~bad
+            self.flag("value-pattern", mask, spec.name, text, f"{spec.name} does not have the required form: {{value!r}}.")
+            bad |= mask
+        return text, bad
+
+    def parse_enum(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+        bad = _mask(pc.invert(pc.is_in(text, pa.array(spec.choices)))) & _mask(pc.is_valid(text))
+        self.flag(
+            "value-not-allowed", bad, spec.name, text, f"{spec.name} must be one of {', '.join(spec.choices)}; got {{value!r}}."
+        )
+        return text, bad
+
+    def parse_boolean(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+        lowered = pc.utf8_lower(text)
+        bad = _mask(pc.invert(pc.is_in(lowered, BOOLEANS))) & _mask(pc.is_valid(text))
+        self.flag("value-not-boolean", bad, spec.name, text, f"{spec.name} must be true or false; got {{value!r}}.")
+        return pc.equal(lowered, "true"), bad
+
+    def parse_date(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+        dates, bad = _parse_calendar_date(text)
+        self.flag("value-not-date", bad, spec.name, text, f"{spec.name} must be a date written YYYY-MM-DD; got {{value!r}}.")
+        return pc.cast(dates, pa.date32()), bad
+
+    def parse_timestamp(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+        zoned = _matches(text, TIMESTAMP_ZONED)
+        _, bad_day = _parse_calendar_date(pc.utf8_slice_codeunits(text, 0, 10))
+        naive = _mask(_matches(text, TIMESTAMP_NAIVE)) & ~bad_day
+        self.flag(
+            "timestamp-no-zone",
+            naive,
+            spec.name,
+            text,
+            f"{spec.name} has no time zone: {{value!r}}; add Z for UTC or an offset such as +01:00.",
+        )
+        malformed = (_mask(pc.invert(zoned)) | bad_day) & ~naive
+        self.flag(
+            "value-not-timestamp",
+            malformed,
+            spec.name,
+            text,
+            f"{spec.name} must be an ISO 8601 timestamp with its zone; got {{value!r}}.",
+        )
+        bad = naive | malformed
+        usable = pc.if_else(pa.array(~bad), text, pa.scalar(None, pa.string()))
+        return pc.cast(usable, pa.timestamp("us", tz="UTC")), bad
+
+    def check_columns(self, model: type[ContractModel]) -> pd.DataFrame:
+        """Check the table's columns against the model; return the typed table (contract columns only)."""
+        data = self.raw.data
+        names = data.column_names
+        specs = column_specs(model)
+        known = {spec.name for spec in specs}
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                self.log.add(self._table_finding("column-duplicate", name, f"Column {name!r} appears more than once."))
+            elif name not in known:
+                self.log.add(self._table_finding("column-unknown", name, f"Column {name!r} is not in the format."))
+            seen.add(name)
+        typed: dict[str, pa.Array] = {}
+        for spec in specs:
+            if spec.name not in seen:
+                code = "column-missing-nullable" if spec.nullable else "column-missing"
+                self.log.add(self._table_finding(code, spec.name, f"Column {spec.name!r} is missing."))
+                text = pa.nulls(data.num_rows, pa.string())
+                if not spec.nullable:
+                    typed[spec.name] = pc.cast(text, PARSED_TYPES[spec.kind])
+                    continue
+            else:
+                text = pc.cast(data.column(names.index(spec.name)).combine_chunks(), pa.string())
+            typed[spec.name] = self.check_column(spec, text)
+        frame = pa.table(typed).to_pandas(date_as_object=False)
+        self.check_rules(model.rules, frame)
+        self.check_unique(model.unique, frame)
+        return frame
+
+    def check_rules(self, rules: tuple[RowRule, ...], frame: pd.DataFrame) -> None:
+        for rule in rules:
+            mask = rule.violated(frame)
+            if rule.column in self.invalid:
+                mask &= ~self.invalid[rule.column]
+            self.flag_column(rule.code, mask, rule.column, RULE_MESSAGES[rule.code])
+
+    def check_unique(self, key: tuple[str, ...], frame: pd.DataFrame) -> None:
+        if not key or frame.empty:
+            return
+        self.flag_column(
+            "duplicate-key",
+            frame.duplicated(subset=list(key), keep="first"),
+            key[-1],
+            f"Another row already has the same ({', '.join(key)}) as this one.",
+        )
+
+    def _table_finding(self, code: str, column: str, message: str) -> Finding:
+        return Finding(code=code, file=self.raw.file, table=self.table, row=None, column=column, message=message)
+
+
+def _parse_calendar_date(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Parse YYYY-MM-DD strictly: a date that does not exist (2025-02-30) is invalid, not rolled over."""
+    well_formed = _matches(text, DATE)
+    parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+    round_trip = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text)
+    ok = pc.and_(well_formed, round_trip)
+    bad = _mask(pc.invert(ok)) & _mask(pc.is_valid(text))
+    return pc.if_else(ok, parsed, pa.scalar(None, parsed.type)), bad
+
+
+PARSERS: dict[str, Callable[[TableCheck, ColumnSpec, pa.Array], tuple[pa.Array, np.ndarray]]] = {
+    "text": TableCheck.parse_text,
+    "enum": TableCheck.parse_enum,
+    "money": TableCheck.parse_number,
+    "price": TableCheck.parse_number,
+    "number": TableCheck.parse_number,
+    "integer": TableCheck.parse_integer,
+    "date": TableCheck.parse_date,
+    "timestamp": TableCheck.parse_timestamp,
+    "boolean": TableCheck.parse_boolean,
+}
+
+PARSED_TYPES: dict[str, pa.DataType] = {
+    "text": pa.string(),
+    "enum": pa.string(),
+    "money": pa.float64(),
+    "price": pa.float64(),
+    "number": pa.float64(),
+    "integer": pa.int64(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "boolean": pa.bool_(),
+}
+
+RULE_MESSAGES: dict[str, str] = {
+    "lei-check-digits": "The LEI {value!r} has wrong check digits.",
+    "lei-required": "This entity type must give its LEI.",
+    "jurisdiction-required": "This entity type must give its jurisdiction.",
+    "restatement-reason-required": "restates is set, so restatement_reason is required.",
+    "funding-not-perpetual": "funding_rate is set on a contract that is not a perpetual: {value}.",
+    "funding-interval-required": "funding_rate is set but funding_interval_hours is empty.",
+    "funding-rate-extreme": "funding_rate {value} is above 5 % per interval in absolute value.",
+    "notional-mismatch": "notional_usd {value} differs from quantity x price_usd by more than 0.5 %.",
+    "cross-margin-above-balance": "cross_margin_usd {value} is above balance_usd.",
+    "collateral-zero-secured": "collateral_usd is 0 but collateral_asset is not NONE.",
+    "collateral-unsecured-nonzero": "collateral_asset is NONE but collateral_usd is {value}.",
+    "borrowed-above-supplied": "borrowed_usd {value} is above supplied_usd.",
+    "funded-onchain-above-borrowed": "funded_onchain_usd {value} is above borrowed_usd.",
+    "crypto-backed-above-supply": "crypto_backed_supply_usd {value} is above total_supply_usd.",
+    "maturity-not-after-issue": "maturity_date {value} is not after issue_date.",
+    "detected-before-start": "detected_at {value} is before started_at.",
+    "resolved-before-start": "resolved_at {value} is before started_at.",
+}

@@ -1,0 +1,105 @@
+"""Validation of a submissions folder: every submission, then the rules across submissions."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from reporting.contract import HEADER_TABLE
+from reporting.findings import Finding
+from reporting.ingest.model import Limits, RawSubmission
+from reporting.ingest.read import discover_submissions, read_submission
+from reporting.validate.model import ValidatedSubmission
+from reporting.validate.submission import validate_submission
+
+
+def validate_folder(
+    path: Path,
+    period: str | None = None,
+    limits: Limits | None = None,
+    progress: Callable[[Iterable[Path]], Iterable[Path]] = iter,
+) -> list[ValidatedSubmission]:
+    """Read and validate every submission under `path` (a submissions folder or one submission).
+
+    Every entry of the folder comes back: an entry that is not a submission at all is listed as a
+    rejected one with its finding, so nothing is dropped silently.
+    """
+    limits = limits or Limits()
+    paths, stray = discover_submissions(path, limits)
+    root = path.parent if paths == [path] else path
+    submissions = [validate_submission(read_submission(p, root, limits), period) for p in progress(paths)]
+    submissions += [reject_unrecognised(finding) for finding in stray]
+    apply_folder_rules(submissions)
+    return submissions
+
+
+def reject_unrecognised(finding: Finding) -> ValidatedSubmission:
+    raw = RawSubmission(source=finding.file, container="unrecognised", header_file=finding.file, header=None)
+    submission = validate_submission(raw)
+    submission.add(finding)
+    return submission
+
+
+def apply_folder_rules(submissions: list[ValidatedSubmission]) -> None:
+    """Duplicate submission ids, restatements, and one accepted submission per entity and period.
+
+    Order matters: a duplicated id rejects both submissions; then an accepted submission that
+    `restates` another marks that one restated; then, among what is still accepted, two
+    submissions of one entity for one period are an error on both.
+    """
+    ids = Counter(s.header_values.get("submission_id") for s in submissions if s.header_values.get("submission_id"))
+    for submission in submissions:
+        submission_id = submission.header_values.get("submission_id")
+        if submission_id and ids[submission_id] > 1:
+            submission.add(
+                _header_finding(
+                    "submission-id-duplicate",
+                    submission,
+                    "submission_id",
+                    f"Another submission in the folder has the same submission_id {submission_id}.",
+                )
+            )
+    by_id = {s.header.submission_id: s for s in submissions if s.header is not None}
+    for submission in submissions:
+        if submission.status != "accepted" or submission.header is None or submission.header.restates is None:
+            continue
+        target = by_id.get(submission.header.restates)
+        if target is None:
+            submission.add(
+                _header_finding(
+                    "restates-unknown",
+                    submission,
+                    "restates",
+                    f"No submission {submission.header.restates} is in the folder to be restated.",
+                )
+            )
+        else:
+            target.status = "restated"
+    accepted: defaultdict[tuple[str, str], list[ValidatedSubmission]] = defaultdict(list)
+    for submission in submissions:
+        if submission.status == "accepted" and submission.header is not None:
+            accepted[(submission.header.entity_id, submission.header.period)].append(submission)
+    for (entity_id, period), group in accepted.items():
+        if len(group) > 1:
+            for submission in group:
+                others = ", ".join(s.source for s in group if s is not submission)
+                submission.add(
+                    _header_finding(
+                        "entity-period-duplicate",
+                        submission,
+                        "entity_id",
+                        f"{entity_id} also submitted {period} in {others}; mark the newer one with restates.",
+                    )
+                )
+
+
+def _header_finding(code: str, submission: ValidatedSubmission, column: str, message: str) -> Finding:
+    return Finding(
+        code=code,
+        file=submission.header_file or submission.source,
+        table=HEADER_TABLE,
+        column=column,
+        value=submission.header_values.get(column),
+        message=message,
+    )

@@ -1,0 +1,76 @@
+"""The findings of one submission, kept up to a cap and counted in full."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pyarrow as pa
+
+from reporting.findings import CATALOGUE, FINDINGS_CAP, Finding
+
+
+class FindingLog:
+    """Collects findings in one pass. Past `cap`, findings are counted but not kept."""
+
+    def __init__(
+        self, cap: int = FINDINGS_CAP, kept: list[Finding] | None = None, counts: Counter[str] | None = None
+    ) -> None:
+        self.cap = cap
+        self.kept: list[Finding] = [] if kept is None else kept
+        self.counts: Counter[str] = Counter() if counts is None else counts
+
+    def add(self, finding: Finding) -> None:
+        assert finding.code in CATALOGUE, finding.code
+        self.counts[finding.code] += 1
+        if len(self.kept) < self.cap:
+            self.kept.append(finding)
+
+    def extend(self, findings: list[Finding]) -> None:
+        for finding in findings:
+            self.add(finding)
+
+    def add_rows(
+        self,
+        code: str,
+        mask: np.ndarray,
+        *,
+        file: str,
+        table: str,
+        column: str,
+        values: pa.ChunkedArray | pa.Array | None,
+        first_row: int | None,
+        message: str,
+    ) -> None:
+        """Record one finding per row where `mask` is true; only the rows that fit under the cap are built.
+
+        `values` holds the submitted text of the column; `message` may use `{value}`.
+        """
+        assert code in CATALOGUE, code
+        rows = np.flatnonzero(mask)
+        self.counts[code] += len(rows)
+        for index in rows[: max(self.cap - len(self.kept), 0)]:
+            value = None if values is None else values[int(index)].as_py()
+            self.kept.append(
+                Finding(
+                    code=code,
+                    file=file,
+                    table=table,
+                    row=None if first_row is None else int(index) + first_row,
+                    column=column,
+                    value=None if value is None else str(value),
+                    message=message.format(value=value),
+                )
+            )
+
+    @property
+    def capped(self) -> bool:
+        return sum(self.counts.values()) > len(self.kept)
+
+    @property
+    def errors(self) -> int:
+        return sum(n for code, n in self.counts.items() if CATALOGUE[code].severity == "error")
+
+    @property
+    def has_errors(self) -> bool:
+        return self.errors > 0

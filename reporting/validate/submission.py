@@ -1,0 +1,201 @@
+"""Validation of one submission: header, table set, columns, and the rules across its tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+from pydantic import ValidationError
+
+from reporting.contract import HEADER_TABLE, TABLES, TABLES_BY_ENTITY, Header
+from reporting.findings import Finding
+from reporting.ingest.model import RawSubmission, RawTable
+from reporting.validate.columns import TableCheck
+from reporting.validate.log import FindingLog
+from reporting.validate.model import ValidatedSubmission
+
+
+def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first instant of the period and the first instant after it, in UTC."""
+    start = pd.Timestamp(f"{period}-01", tz="UTC")
+    return start, start + pd.offsets.MonthBegin(1)
+
+
+def validate_submission(raw: RawSubmission, period: str | None = None) -> ValidatedSubmission:
+    """Check one submission against the contract; collect every finding in one pass.
+
+    `period` is the month being reported; without it, each submission is checked against its own.
+    Any error rejects the submission.
+    """
+    log = FindingLog()
+    log.extend(raw.findings)
+    header = check_header(raw, log, period)
+    tables: dict[str, pd.DataFrame] = {}
+    checks: dict[str, TableCheck] = {}
+    for name, table in raw.tables.items():
+        checks[name] = TableCheck(table, log, first_row=table.first_row)
+        tables[name] = checks[name].check_columns(TABLES[name])
+    if header is not None:
+        check_table_set(header, raw, log)
+        check_in_period(header.period, tables, checks)
+        check_references(tables, checks)
+        check_entity_rules(header, tables, checks)
+    if log.capped:
+        log.kept.append(
+            Finding(
+                code="findings-capped",
+                file=raw.source,
+                message=f"Only the first {log.cap:,} of {sum(log.counts.values()):,} findings are listed.",
+            )
+        )
+    return ValidatedSubmission(
+        source=raw.source,
+        container=raw.container,
+        header=header,
+        header_values=raw.header or {},
+        tables=tables,
+        findings=log.kept,
+        finding_counts=log.counts,
+        files=raw.files,
+        status="rejected" if log.has_errors else "accepted",
+        rows={name: table.data.num_rows for name, table in raw.tables.items()},
+        header_file=raw.header_file,
+    )
+
+
+def check_header(raw: RawSubmission, log: FindingLog, period: str | None) -> Header | None:
+    """Check the header with the same column checks as a table of one row; return it if valid."""
+    if raw.header is None:
+        return None
+    values = raw.header
+    data = pa.table({name: pa.array([value], pa.string()) for name, value in values.items()})
+    errors_before = log.errors
+    TableCheck(RawTable(HEADER_TABLE, raw.header_file, data, first_row=0), log, first_row=None).check_columns(Header)
+    if log.errors > errors_before:
+        return None
+    try:
+        header = Header.model_validate({name: values.get(name) for name in Header.model_fields})
+    except ValidationError as error:
+        # The column checks and the model should agree; if they do not, the model has the last word.
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"])
+            log.add(Finding("value-pattern", raw.header_file, HEADER_TABLE, None, field, None, problem["msg"]))
+        return None
+    start, _ = period_bounds(header.period)
+    if period is not None and header.period != period:
+        log.add(
+            Finding(
+                "period-mismatch",
+                raw.header_file,
+                HEADER_TABLE,
+                None,
+                "period",
+                header.period,
+                f"The submission is for {header.period}, but the period being reported is {period}.",
+            )
+        )
+    if pd.Timestamp(header.submitted_at) < start:
+        log.add(
+            Finding(
+                "submitted-before-period",
+                raw.header_file,
+                HEADER_TABLE,
+                None,
+                "submitted_at",
+                values.get("submitted_at"),
+                f"submitted_at is before the period {header.period} began.",
+            )
+        )
+    return header
+
+
+def check_table_set(header: Header, raw: RawSubmission, log: FindingLog) -> None:
+    """The tables this entity type must, may and may not send."""
+    allowed = TABLES_BY_ENTITY[header.entity_type]
+    for name, table in raw.tables.items():
+        if name not in allowed:
+            log.add(
+                Finding(
+                    "table-not-allowed",
+                    table.file,
+                    name,
+                    message=f"A {header.entity_type} submission does not send {name}.",
+                )
+            )
+    for name, need in allowed.items():
+        if need == "O":
+            continue
+        if name not in raw.tables:
+            log.add(
+                Finding(
+                    "table-missing", raw.source, name, message=f"A {header.entity_type} submission must send {name}."
+                )
+            )
+        elif need == "R" and raw.tables[name].data.num_rows == 0:
+            log.add(Finding("table-empty", raw.tables[name].file, name, message=f"{name} has no rows."))
+
+
+def check_in_period(period: str, tables: dict[str, pd.DataFrame], checks: dict[str, TableCheck]) -> None:
+    """Dates and timestamps inside the period; incidents that started in it or were still open in it."""
+    start, end = period_bounds(period)
+    if "open_interest" in tables:
+        day = tables["open_interest"]["date"]
+        checks["open_interest"].flag_column(
+            "outside-period",
+            (day < start.tz_localize(None)) | (day >= end.tz_localize(None)),
+            "date",
+            f"date {{value}} is outside the period {period}.",
+        )
+    if "liquidations" in tables:
+        ts = tables["liquidations"]["ts"]
+        checks["liquidations"].flag_column(
+            "outside-period", (ts < start) | (ts >= end), "ts", f"ts {{value}} is outside the period {period}."
+        )
+    if "incidents" in tables:
+        incidents = tables["incidents"]
+        checks["incidents"].flag_column(
+            "incident-outside-period",
+            (incidents["started_at"] >= end) | (incidents["resolved_at"] < start),
+            "started_at",
+            f"The incident neither started in {period} nor was open in it (started {{value}}).",
+        )
+
+
+def check_references(tables: dict[str, pd.DataFrame], checks: dict[str, TableCheck]) -> None:
+    """Liquidation symbols known to open_interest; incident_id naming a row of incidents."""
+    if "liquidations" not in tables:
+        return
+    liquidations = tables["liquidations"]
+    if "open_interest" in tables:
+        known = liquidations["symbol"].isin(tables["open_interest"]["symbol"].unique())
+        checks["liquidations"].flag_column(
+            "symbol-unknown",
+            liquidations["symbol"].notna() & ~known,
+            "symbol",
+            "symbol {value!r} does not appear in open_interest.",
+        )
+    incident_ids = tables["incidents"]["incident_id"].unique() if "incidents" in tables else []
+    checks["liquidations"].flag_column(
+        "incident-unknown",
+        liquidations["incident_id"].notna() & ~liquidations["incident_id"].isin(incident_ids),
+        "incident_id",
+        "incident_id {value!r} is not in this submission's incidents.",
+    )
+
+
+def check_entity_rules(header: Header, tables: dict[str, pd.DataFrame], checks: dict[str, TableCheck]) -> None:
+    """Rules of the loans table that depend on who reports it."""
+    if "loans" not in tables:
+        return
+    loans = tables["loans"]
+    if header.entity_type == "defi_protocol":
+        checks["loans"].flag_column("chain-required", loans["chain"].isna(), "chain", "chain is required for DeFi loans.")
+    if header.entity_type == "cefi_lender":
+        checks["loans"].flag_column(
+            "chain-not-allowed", loans["chain"].notna(), "chain", "chain {value!r} is set on a CeFi loan."
+        )
+        checks["loans"].flag_column(
+            "supplied-not-allowed",
+            loans["supplied_usd"].notna(),
+            "supplied_usd",
+            "supplied_usd {value} is set on a CeFi loan.",
+        )
