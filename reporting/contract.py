@@ -272,8 +272,10 @@ class LiquidationRow(ContractModel):
         RowRule(
             "notional-mismatch",
             "notional_usd",
-            lambda t: (t["notional_usd"] - t["quantity"] * t["price_usd"]).abs()
-            > 0.005 * (t["quantity"] * t["price_usd"]).abs(),
+            lambda t: (
+                (t["notional_usd"] - t["quantity"] * t["price_usd"]).abs()
+                > 0.005 * (t["quantity"] * t["price_usd"]).abs()
+            ),
         ),
     )
 
@@ -396,7 +398,9 @@ class CdpSupplyRow(ContractModel):
     unique: ClassVar[tuple[str, ...]] = ("chain", "stablecoin")
     rules: ClassVar[tuple[RowRule, ...]] = (
         RowRule(
-            "crypto-backed-above-supply", "crypto_backed_supply_usd", _gt("crypto_backed_supply_usd", "total_supply_usd")
+            "crypto-backed-above-supply",
+            "crypto_backed_supply_usd",
+            _gt("crypto_backed_supply_usd", "total_supply_usd"),
         ),
     )
 

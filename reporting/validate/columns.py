@@ -102,7 +102,11 @@ class TableCheck:
             mask = _mask(breaks(values, bound))
             if mask.any():
                 self.flag(
-                    "value-out-of-range", mask, spec.name, text, f"{spec.name} must be {words} {bound:g}; got {{value}}."
+                    "value-out-of-range",
+                    mask,
+                    spec.name,
+                    text,
+                    f"{spec.name} must be {words} {bound:g}; got {{value}}.",
                 )
             bad |= mask
         return bad
@@ -165,14 +169,20 @@ class TableCheck:
             bad |= mask
         if spec.pattern is not None:
             mask = _mask(pc.invert(_matches(text, spec.pattern))) & ~bad
-            self.flag("value-pattern", mask, spec.name, text, f"{spec.name} does not have the required form: {{value!r}}.")
+            self.flag(
+                "value-pattern", mask, spec.name, text, f"{spec.name} does not have the required form: {{value!r}}."
+            )
             bad |= mask
         return text, bad
 
     def parse_enum(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
         bad = _mask(pc.invert(pc.is_in(text, pa.array(spec.choices)))) & _mask(pc.is_valid(text))
         self.flag(
-            "value-not-allowed", bad, spec.name, text, f"{spec.name} must be one of {', '.join(spec.choices)}; got {{value!r}}."
+            "value-not-allowed",
+            bad,
+            spec.name,
+            text,
+            f"{spec.name} must be one of {', '.join(spec.choices)}; got {{value!r}}.",
         )
         return text, bad
 
@@ -184,7 +194,9 @@ class TableCheck:
 
     def parse_date(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
         dates, bad = _parse_calendar_date(text)
-        self.flag("value-not-date", bad, spec.name, text, f"{spec.name} must be a date written YYYY-MM-DD; got {{value!r}}.")
+        self.flag(
+            "value-not-date", bad, spec.name, text, f"{spec.name} must be a date written YYYY-MM-DD; got {{value!r}}."
+        )
         return pc.cast(dates, pa.date32()), bad
 
     def parse_timestamp(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -224,17 +236,17 @@ class TableCheck:
                 self.log.add(self._table_finding("column-unknown", name, f"Column {name!r} is not in the format."))
             seen.add(name)
         typed: dict[str, pa.Array] = {}
+        # An empty JSON array names no columns: then no column is missing.
+        columnless = data.num_rows == 0 and data.num_columns == 0
         for spec in specs:
-            if spec.name not in seen:
+            if spec.name in seen:
+                text = pc.cast(data.column(names.index(spec.name)).combine_chunks(), pa.string())
+                typed[spec.name] = self.check_column(spec, text)
+                continue
+            if not columnless:
                 code = "column-missing-nullable" if spec.nullable else "column-missing"
                 self.log.add(self._table_finding(code, spec.name, f"Column {spec.name!r} is missing."))
-                text = pa.nulls(data.num_rows, pa.string())
-                if not spec.nullable:
-                    typed[spec.name] = pc.cast(text, PARSED_TYPES[spec.kind])
-                    continue
-            else:
-                text = pc.cast(data.column(names.index(spec.name)).combine_chunks(), pa.string())
-            typed[spec.name] = self.check_column(spec, text)
+            typed[spec.name] = pa.nulls(data.num_rows, PARSED_TYPES[spec.kind])
         frame = pa.table(typed).to_pandas(date_as_object=False)
         self.check_rules(model.rules, frame)
         self.check_unique(model.unique, frame)

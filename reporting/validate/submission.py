@@ -36,7 +36,7 @@ def validate_submission(raw: RawSubmission, period: str | None = None) -> Valida
         tables[name] = checks[name].check_columns(TABLES[name])
     if header is not None:
         check_table_set(header, raw, log)
-        check_in_period(header.period, tables, checks)
+        check_in_period(period or header.period, tables, checks)
         check_references(tables, checks)
         check_entity_rules(header, tables, checks)
     if log.capped:
@@ -188,7 +188,9 @@ def check_entity_rules(header: Header, tables: dict[str, pd.DataFrame], checks: 
         return
     loans = tables["loans"]
     if header.entity_type == "defi_protocol":
-        checks["loans"].flag_column("chain-required", loans["chain"].isna(), "chain", "chain is required for DeFi loans.")
+        checks["loans"].flag_column(
+            "chain-required", loans["chain"].isna(), "chain", "chain is required for DeFi loans."
+        )
     if header.entity_type == "cefi_lender":
         checks["loans"].flag_column(
             "chain-not-allowed", loans["chain"].notna(), "chain", "chain {value!r} is set on a CeFi loan."

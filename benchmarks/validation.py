@@ -1,0 +1,143 @@
+"""Benchmark: validating 1,000,000 liquidation events, against pandas.read_csv of the same CSV.
+
+    python benchmarks/validation.py [--events N] [--keep DIR]
+
+Each step runs in a fresh child process, so that its peak memory (max RSS) is its own. The baseline
+is measured in the same run as the work, on the same file: the machine is shared and noisy, and
+only the ratio is meaningful.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+PERIOD = "2025-11"
+
+
+def make_submission(folder: Path, events: int, seed: int = 1) -> Path:
+    """Write a valid DEX submission folder with `events` liquidations, vectorised."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    header = {
+        "schema_version": "1.0",
+        "submission_id": "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d",
+        "entity_id": "bench-dex",
+        "entity_name": "Benchmark DEX",
+        "entity_type": "dex",
+        "lei": None,
+        "jurisdiction": None,
+        "period": PERIOD,
+        "submitted_at": "2025-12-03T09:00:00Z",
+        "restates": None,
+        "restatement_reason": None,
+        "contact_email": "bench@example.org",
+        "attestation_name": "B. Mark",
+        "attestation_role": "Head of Reporting",
+    }
+    (folder / "submission.json").write_text(json.dumps(header, indent=1))
+    symbols = np.array(["BTCUSD", "ETHUSD", "SOLUSD", "XRPUSD"])
+    bases = np.array(["BTC", "ETH", "SOL", "XRP"])
+    prices = np.array([95_000.0, 3_200.0, 140.0, 2.1])
+    days = pd.date_range("2025-11-01", periods=30, freq="D")
+    oi = pd.DataFrame(
+        {
+            "date": np.repeat(days.strftime("%Y-%m-%d"), len(symbols)),
+            "symbol": np.tile(symbols, len(days)),
+            "base_asset": np.tile(bases, len(days)),
+            "contract_type": "perpetual",
+            "open_interest_usd": np.round(rng.uniform(1e8, 5e9, len(days) * len(symbols)), 2),
+            "mark_price_usd": np.tile(prices, len(days)),
+            "funding_rate": np.round(rng.normal(0.0001, 0.00005, len(days) * len(symbols)), 8),
+            "funding_interval_hours": 8,
+            "volume_usd": np.round(rng.uniform(1e8, 5e9, len(days) * len(symbols)), 2),
+        }
+    )
+    oi.to_csv(folder / "open_interest.csv", index=False)
+    pick = rng.integers(0, len(symbols), events)
+    price = np.round(prices[pick] * rng.uniform(0.95, 1.05, events), 2)
+    quantity = np.round(rng.lognormal(0, 1.5, events), 4) + 0.0001
+    seconds = rng.integers(0, 30 * 86400, events)
+    ts = pd.to_datetime(1761955200 + seconds, unit="s").strftime("%Y-%m-%dT%H:%M:%SZ")
+    liquidations = pd.DataFrame(
+        {
+            "event_id": np.char.add("E", np.arange(events).astype(str)),
+            "ts": ts,
+            "symbol": symbols[pick],
+            "base_asset": bases[pick],
+            "position_side": rng.choice(["long", "short"], events),
+            "method": rng.choice(["order_book", "backstop", "adl"], events, p=[0.9, 0.08, 0.02]),
+            "margin_mode": rng.choice(["cross", "isolated", "portfolio"], events),
+            "quantity": quantity,
+            "price_usd": price,
+            "notional_usd": np.round(quantity * price, 2),
+            "account_ref": np.char.add("acct-", rng.integers(0, 200_000, events).astype(str)),
+            "incident_id": "",
+        }
+    )
+    liquidations.to_csv(folder / "liquidations.csv", index=False)
+    return folder
+
+
+def run_step(step: str, path: Path) -> dict[str, float]:
+    """Run one step in this process and report its time and peak memory."""
+    start = time.perf_counter()
+    if step == "read_csv":
+        pd.read_csv(path / "liquidations.csv")
+    elif step == "validate":
+        from reporting.validate.folder import validate_folder
+
+        [submission] = validate_folder(path, PERIOD)
+        assert submission.status == "accepted", submission.findings[:5]
+    elif step == "validate+metrics":
+        from reporting.pipeline import compute_period
+
+        compute_period(path, PERIOD)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def measure(step: str, path: Path, repeat: int) -> dict[str, float]:
+    """The best of `repeat` runs of a step, each in a fresh child process."""
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, __file__, "--step", step, str(path)], check=True, capture_output=True, text=True
+        ).stdout
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+    return min(runs, key=lambda r: r["seconds"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--steps", default="read_csv,validate")
+    parser.add_argument("--keep", type=Path, help="Write the submission here and keep it.")
+    parser.add_argument("--step", help=argparse.SUPPRESS)
+    parser.add_argument("path", nargs="?", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.step:
+        print(json.dumps(run_step(args.step, args.path)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = make_submission((args.keep or Path(tmp)) / "bench-dex", args.events)
+        results = {step: measure(step, folder, args.repeat) for step in args.steps.split(",")}
+    base = results["read_csv"]["seconds"]
+    print(f"{args.events:,} liquidation events, best of {args.repeat} runs each, fresh process per run")
+    print(f"{'step':18} {'seconds':>8} {'x read_csv':>10} {'peak MB':>8}")
+    for step, r in results.items():
+        print(f"{step:18} {r['seconds']:8.2f} {r['seconds'] / base:10.2f} {r['peak_mb']:8.0f}")
+
+
+if __name__ == "__main__":
+    main()
