@@ -7,7 +7,9 @@ the contract: no Python code runs per row, except to build the findings that are
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -19,12 +21,16 @@ from reporting.findings import Finding
 from reporting.ingest.model import RawTable
 from reporting.validate.log import FindingLog
 
+PARALLEL_ROWS = 50_000
+"""Tables with at least this many rows have their columns checked in parallel."""
+
 NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 INTEGER = r"^[+-]?[0-9]{1,18}$"
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_TIME = r"T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?"
-TIMESTAMP_ZONED = DATE[:-1] + _TIME + r"(Z|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])$"
+_TIME = r"T([01][0-9]|2[0-3])(:[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?)?"
+TIMESTAMP_ZONED = DATE[:-1] + _TIME + r"(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)$"
 TIMESTAMP_NAIVE = DATE[:-1] + _TIME + r"$"
+TIMESTAMP_TYPE = pa.timestamp("ns", tz="UTC")
 BOOLEANS = pa.array(["true", "false"])
 
 KIND_WORDS = {
@@ -78,13 +84,16 @@ class TableCheck:
     def check_column(self, spec: ColumnSpec, text: pa.Array) -> pa.Array:
         """Check one column against its spec; return it typed, null where the value is missing or invalid."""
         name = spec.name
-        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-        present = pc.is_valid(text)
-        if not spec.nullable:
-            self.flag("value-missing", ~_mask(present), name, None, f"{name} is required but empty.")
+        if text.null_count < len(text) and pc.any(pc.equal(pc.binary_length(text), 0)).as_py():
+            text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        if text.null_count:
+            present = _mask(pc.is_valid(text))
+            if not spec.nullable:
+                self.flag("value-missing", ~present, name, None, f"{name} is required but empty.")
         parse = PARSERS[spec.kind]
         typed, bad = parse(self, spec, text)
-        bad &= _mask(present)
+        if text.null_count:
+            bad &= present
         self.invalid[name] = bad
         return pc.if_else(pa.array(bad), pa.scalar(None, typed.type), typed) if bad.any() else typed
 
@@ -112,6 +121,11 @@ class TableCheck:
         return bad
 
     def parse_number(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+        values = _cast_or_none(text, pa.float64())
+        if values is not None and _mask(pc.is_finite(values)).sum() == len(values) - values.null_count:
+            # Fast path: every value parsed and is finite; only precision and range remain.
+            bad = self.check_precision(spec, text)
+            return values, bad | self.check_range(spec, text, values)
         well_formed = _matches(text, NUMBER)
         malformed = _mask(pc.invert(well_formed))
         self.flag(
@@ -125,19 +139,23 @@ class TableCheck:
         values = pc.cast(clean, pa.float64())
         infinite = _mask(pc.is_inf(values))
         self.flag("value-out-of-range", infinite, spec.name, text, f"{spec.name} is too large: {{value}}.")
-        bad = malformed | infinite
-        if spec.decimal_places is not None:
-            too_precise = _mask(_matches(clean, r"^[^eE]*\.[0-9]{%d}[0-9]*[1-9]" % spec.decimal_places))
-            self.flag(
-                "value-precision",
-                too_precise,
-                spec.name,
-                text,
-                f"{spec.name} has more than {spec.decimal_places} decimal places: {{value}}.",
-            )
-            bad |= too_precise
+        bad = malformed | infinite | self.check_precision(spec, clean)
         bad |= self.check_range(spec, text, values)
         return values, bad
+
+    def check_precision(self, spec: ColumnSpec, text: pa.Array) -> np.ndarray:
+        """Flag money with more than 2 decimals and prices with more than 8 (trailing zeros aside)."""
+        if spec.decimal_places is None:
+            return np.zeros(len(text), dtype=bool)
+        too_precise = _mask(_matches(text, r"^[^eE]*\.[0-9]{%d}[0-9]*[1-9]" % spec.decimal_places))
+        self.flag(
+            "value-precision",
+            too_precise,
+            spec.name,
+            text,
+            f"{spec.name} has more than {spec.decimal_places} decimal places: {{value}}.",
+        )
+        return too_precise
 
     def parse_integer(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
         well_formed = _matches(text, INTEGER)
@@ -160,9 +178,9 @@ class TableCheck:
 
     def parse_text(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
         bad = np.zeros(len(text), dtype=bool)
-        length = pc.utf8_length(text)
-        if spec.max_length is not None:
-            mask = _mask(pc.greater(length, spec.max_length))
+        # A text no longer in bytes than the limit is no longer in characters either.
+        if spec.max_length is not None and (pc.max(pc.binary_length(text)).as_py() or 0) > spec.max_length:
+            mask = _mask(pc.greater(pc.utf8_length(text), spec.max_length))
             self.flag(
                 "value-too-long", mask, spec.name, None, f"{spec.name} is longer than {spec.max_length} characters."
             )
@@ -193,6 +211,9 @@ class TableCheck:
         return pc.equal(lowered, "true"), bad
 
     def parse_date(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+        fast = _cast_or_none(text, pa.date32())
+        if fast is not None:
+            return fast, np.zeros(len(text), dtype=bool)
         dates, bad = _parse_calendar_date(text)
         self.flag(
             "value-not-date", bad, spec.name, text, f"{spec.name} must be a date written YYYY-MM-DD; got {{value!r}}."
@@ -200,6 +221,9 @@ class TableCheck:
         return pc.cast(dates, pa.date32()), bad
 
     def parse_timestamp(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+        fast = _cast_or_none(text, TIMESTAMP_TYPE)
+        if fast is not None:
+            return fast, np.zeros(len(text), dtype=bool)
         zoned = _matches(text, TIMESTAMP_ZONED)
         _, bad_day = _parse_calendar_date(pc.utf8_slice_codeunits(text, 0, 10))
         naive = _mask(_matches(text, TIMESTAMP_NAIVE)) & ~bad_day
@@ -220,7 +244,7 @@ class TableCheck:
         )
         bad = naive | malformed
         usable = pc.if_else(pa.array(~bad), text, pa.scalar(None, pa.string()))
-        return pc.cast(usable, pa.timestamp("us", tz="UTC")), bad
+        return pc.cast(usable, TIMESTAMP_TYPE), bad
 
     def check_columns(self, model: type[ContractModel]) -> pd.DataFrame:
         """Check the table's columns against the model; return the typed table (contract columns only)."""
@@ -236,21 +260,44 @@ class TableCheck:
                 self.log.add(self._table_finding("column-unknown", name, f"Column {name!r} is not in the format."))
             seen.add(name)
         typed: dict[str, pa.Array] = {}
+        present = [spec for spec in specs if spec.name in seen]
+        for spec, (column, check) in zip(present, self._map_columns(present), strict=True):
+            typed[spec.name] = column
+            self.log.merge(check.log)
+            self.invalid.update(check.invalid)
         # An empty JSON array names no columns: then no column is missing.
         columnless = data.num_rows == 0 and data.num_columns == 0
         for spec in specs:
             if spec.name in seen:
-                text = pc.cast(data.column(names.index(spec.name)).combine_chunks(), pa.string())
-                typed[spec.name] = self.check_column(spec, text)
                 continue
             if not columnless:
                 code = "column-missing-nullable" if spec.nullable else "column-missing"
                 self.log.add(self._table_finding(code, spec.name, f"Column {spec.name!r} is missing."))
             typed[spec.name] = pa.nulls(data.num_rows, PARSED_TYPES[spec.kind])
-        frame = pa.table(typed).to_pandas(date_as_object=False)
+        table = pa.table({spec.name: typed[spec.name] for spec in specs})
+        frame = table.to_pandas(date_as_object=False)
         self.check_rules(model.rules, frame)
-        self.check_unique(model.unique, frame)
+        self.check_unique(model.unique, table, frame)
         return frame
+
+    def _map_columns(self, specs: list[ColumnSpec]) -> list[tuple[pa.Array, TableCheck]]:
+        """Check columns independently, each with a log of its own; large tables use every core.
+
+        pyarrow kernels release the GIL, so threads run the checks of different columns at once.
+        The logs are merged in column order afterwards, so the findings do not depend on timing.
+        """
+        data = self.raw.data
+        names = data.column_names
+
+        def check(spec: ColumnSpec) -> tuple[pa.Array, TableCheck]:
+            own = TableCheck(self.raw, FindingLog(cap=self.log.cap), self.table, self.first_row)
+            text = pc.cast(data.column(names.index(spec.name)).combine_chunks(), pa.string())
+            return own.check_column(spec, text), own
+
+        if data.num_rows < PARALLEL_ROWS:
+            return [check(spec) for spec in specs]
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            return list(pool.map(check, specs))
 
     def check_rules(self, rules: tuple[RowRule, ...], frame: pd.DataFrame) -> None:
         for rule in rules:
@@ -259,9 +306,11 @@ class TableCheck:
                 mask &= ~self.invalid[rule.column]
             self.flag_column(rule.code, mask, rule.column, RULE_MESSAGES[rule.code])
 
-    def check_unique(self, key: tuple[str, ...], frame: pd.DataFrame) -> None:
+    def check_unique(self, key: tuple[str, ...], table: pa.Table, frame: pd.DataFrame) -> None:
         if not key or frame.empty:
             return
+        if len(key) == 1 and len(pc.unique(table.column(key[0]))) == len(frame):
+            return  # the common case, settled by one hash pass
         self.flag_column(
             "duplicate-key",
             frame.duplicated(subset=list(key), keep="first"),
@@ -271,6 +320,17 @@ class TableCheck:
 
     def _table_finding(self, code: str, column: str, message: str) -> Finding:
         return Finding(code=code, file=self.raw.file, table=self.table, row=None, column=column, message=message)
+
+
+def _cast_or_none(text: pa.Array, target: pa.DataType) -> pa.Array | None:
+    """Arrow's strict cast of the whole column, or None when any value does not parse.
+
+    The cast is the fast path for clean data; when it fails, the column checks find the values to blame.
+    """
+    try:
+        return pc.cast(text, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
 
 
 def _parse_calendar_date(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -303,7 +363,7 @@ PARSED_TYPES: dict[str, pa.DataType] = {
     "number": pa.float64(),
     "integer": pa.int64(),
     "date": pa.date32(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
+    "timestamp": TIMESTAMP_TYPE,
     "boolean": pa.bool_(),
 }
 

@@ -30,6 +30,11 @@ class FindingLog:
         for finding in findings:
             self.add(finding)
 
+    def merge(self, other: FindingLog) -> None:
+        """Take in the findings of another log, after this one's, under this log's cap."""
+        self.counts.update(other.counts)
+        self.kept.extend(other.kept[: max(self.cap - len(self.kept), 0)])
+
     def add_rows(
         self,
         code: str,
