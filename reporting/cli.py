@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from reporting import __version__, pipeline
+from reporting.config import ConfigError, default_thresholds_toml
 from reporting.contract import TABLES_BY_ENTITY
 from reporting.render.validation import render_validation_text, validation_to_dict
 
@@ -44,6 +45,50 @@ def validate(path: Path, period: str | None, output: str) -> None:
     else:
         click.echo(render_validation_text(submissions))
     sys.exit(1 if any(s.status == "rejected" for s in submissions) else 0)
+
+
+@cli.command()
+@click.argument("submissions", type=click.Path(exists=True, path_type=Path))
+@click.option("--period", callback=_period, metavar="YYYY-MM", required=True, help="The month being reported.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for the outputs.")
+@click.option(
+    "--prior",
+    type=click.Path(exists=True, path_type=Path),
+    help="The prior month's metrics JSON, or its submissions folder, for the changes section.",
+)
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A thresholds TOML file.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) and write nothing if any submission is rejected.")
+def build(submissions: Path, period: str, out: Path, prior: Path | None, config: Path | None, strict: bool) -> None:
+    """Build the report of PERIOD from the SUBMISSIONS folder into --out.
+
+    Writes metrics-<period>.json, validation-<period>.json and manifest-<period>.json. Rejected
+    submissions stay out of the figures and are listed; they do not stop the build unless --strict.
+    """
+    try:
+        result = pipeline.run_build(submissions, period, out, prior=prior, config=config, strict=strict)
+    except (pipeline.BuildError, ConfigError) as error:
+        raise click.ClickException(str(error)) from None
+    counts = {
+        status: sum(s.status == status for s in result.submissions) for status in ("accepted", "rejected", "restated")
+    }
+    click.echo(
+        f"{period}: {len(result.submissions)} submission(s): {counts['accepted']} accepted, "
+        f"{counts['rejected']} rejected, {counts['restated']} restated."
+    )
+    for s in result.rejected:
+        click.echo(f"  rejected: {s.source} ({s.errors} error(s); see validation-{period}.json)")
+    if result.metrics is None:
+        click.echo("--strict: the build failed because submissions were rejected; nothing was written.", err=True)
+        sys.exit(1)
+    for path in result.written:
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.option("--defaults", is_flag=True, required=True, help="Print the default thresholds file.")
+def config(defaults: bool) -> None:
+    """Print the thresholds configuration file with the defaults of the metrics specification."""
+    click.echo(default_thresholds_toml(), nl=False)
 
 
 @cli.command()

@@ -1,16 +1,37 @@
-"""The pipeline: wires the stages in the order data flows. The CLI only parses options and calls it."""
+"""The pipeline: wires the stages in the order data flows. The CLI only parses options and calls it.
+
+files ─▶ ingest ─▶ validate ─▶ metrics ─▶ render ─▶ json (and, later, pdf / xlsx)
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from reporting.contract import json_schemas
+import pandas as pd
+
+from reporting import __version__
+from reporting.config import Thresholds, load_thresholds
+from reporting.contract import SCHEMA_VERSION, json_schemas
 from reporting.ingest.model import Limits
+from reporting.metrics.compute import Metrics, compute_metrics
+from reporting.metrics.coverage import count_coverage
+from reporting.render.validation import validation_to_dict
 from reporting.validate.folder import validate_folder
 from reporting.validate.model import ValidatedSubmission
+
+
+class BuildError(Exception):
+    """A build that cannot go on; the message is meant for the person running it."""
 
 
 def _progress(paths: Iterable[Path]) -> Iterable[Path]:
@@ -30,6 +51,146 @@ def run_validation(path: Path, period: str | None, limits: Limits | None = None)
     return validate_folder(path, period, limits, progress=_progress)
 
 
+def compute_period(
+    path: Path,
+    period: str,
+    thresholds: Thresholds | None = None,
+    prior: dict[str, Any] | None = None,
+    limits: Limits | None = None,
+) -> tuple[list[ValidatedSubmission], Metrics]:
+    """Validate a period's submissions and compute its metrics from the accepted ones."""
+    submissions = run_validation(path, period, limits)
+    metrics = compute_metrics(
+        submissions,
+        period,
+        thresholds or load_thresholds(None),
+        coverage=count_coverage(submissions),
+        prior=prior,
+    )
+    return submissions, metrics
+
+
+def previous_period(period: str) -> str:
+    return (pd.Period(period, freq="M") - 1).strftime("%Y-%m")
+
+
+def load_prior(prior: Path, period: str, thresholds: Thresholds) -> dict[str, Any]:
+    """The prior month's metrics: read from its metrics JSON, or computed from its submissions folder."""
+    if prior.is_file() and prior.suffix == ".json":
+        try:
+            data = json.loads(prior.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise BuildError(f"--prior {prior} is not a metrics JSON file: {error}") from None
+        if not isinstance(data, dict) or "derivatives" not in data or "lending" not in data:
+            raise BuildError(f"--prior {prior} is not a metrics JSON file written by riskreport build.")
+        return data
+    if prior.is_dir():
+        _, metrics = compute_period(prior, previous_period(period), thresholds)
+        return metrics.to_dict()
+    raise BuildError(f"--prior {prior} is neither a metrics JSON file nor a submissions folder.")
+
+
+@dataclass
+class BuildResult:
+    submissions: list[ValidatedSubmission]
+    metrics: Metrics | None
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> list[ValidatedSubmission]:
+        return [s for s in self.submissions if s.status == "rejected"]
+
+
+def run_build(
+    submissions_path: Path,
+    period: str,
+    out: Path,
+    *,
+    prior: Path | None = None,
+    config: Path | None = None,
+    strict: bool = False,
+    limits: Limits | None = None,
+) -> BuildResult:
+    """Validate, compute and write the period's outputs to `out`.
+
+    Outputs are written to a staging folder inside `out` and moved into place only when all are
+    complete, so a failed or interrupted build leaves the previous outputs as they were.
+    With `strict`, any rejected submission fails the build and nothing is written.
+    """
+    if _is_within(out.resolve(), submissions_path.resolve()):
+        raise BuildError(f"--out {out} is inside the submissions folder; choose a folder outside it.")
+    thresholds = load_thresholds(config)
+    prior_metrics = load_prior(prior, period, thresholds) if prior is not None else None
+    submissions, metrics = compute_period(submissions_path, period, thresholds, prior_metrics, limits)
+    result = BuildResult(submissions, metrics)
+    if strict and result.rejected:
+        return BuildResult(submissions, None)
+    documents = {
+        f"metrics-{period}.json": _json_bytes(metrics.to_dict()),
+        f"validation-{period}.json": _json_bytes(validation_to_dict(submissions)),
+    }
+    options = {
+        "submissions": str(submissions_path),
+        "period": period,
+        "prior": None if prior is None else str(prior),
+        "config": None if config is None else str(config),
+        "strict": strict,
+    }
+    manifest = build_manifest(submissions, documents, options, thresholds)
+    documents[f"manifest-{period}.json"] = _json_bytes(manifest)
+    result.written = publish(documents, out)
+    return result
+
+
+def build_manifest(
+    submissions: list[ValidatedSubmission],
+    documents: dict[str, bytes],
+    options: dict[str, Any],
+    thresholds: Thresholds,
+) -> dict[str, Any]:
+    """What went into the build and what came out, with SHA-256 digests, versions and settings.
+
+    The time of the run is recorded here only; `SOURCE_DATE_EPOCH` fixes it for reproducible builds.
+    """
+    inputs = sorted(
+        (
+            {"path": f.path, "sha256": f.sha256, "bytes": f.bytes, "submission": s.source, "status": s.status}
+            for s in submissions
+            for f in s.files
+        ),
+        key=lambda entry: entry["path"],
+    )
+    return {
+        "tool": "riskreport",
+        "tool_version": __version__,
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": _run_time().isoformat().replace("+00:00", "Z"),
+        "options": options,
+        "thresholds": thresholds.to_dict(),
+        "inputs": inputs,
+        "outputs": [
+            {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            for name, data in documents.items()
+        ],
+    }
+
+
+def publish(documents: dict[str, bytes], out: Path) -> list[Path]:
+    """Write every document to a staging folder in `out`, then move them all into place."""
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    try:
+        for name, data in documents.items():
+            (staging / name).write_bytes(data)
+        written = []
+        for name in documents:
+            os.replace(staging / name, out / name)
+            written.append(out / name)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def write_schemas(out: Path) -> list[Path]:
     """Write the JSON Schema of the header and of every table to `out`."""
     out.mkdir(parents=True, exist_ok=True)
@@ -39,3 +200,18 @@ def write_schemas(out: Path) -> list[Path]:
         target.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         written.append(target)
     return written
+
+
+def _json_bytes(data: object) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+
+
+def _run_time() -> datetime:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(tz=UTC).replace(microsecond=0)
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents

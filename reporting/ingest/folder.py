@@ -1,0 +1,220 @@
+"""Reading the table files of the folder container: `<table>.csv` and `<table>.parquet`.
+
+Both give a table of text columns with the file's own column names, as the other containers do.
+CSV is parsed by pyarrow's multithreaded reader with every column read as text, never inferred
+(inference would turn `1250.10` into `1250.1`), so a million-row file costs no Python per row.
+Parquet columns are typed, so each is written back as the text a submitter would have put in a CSV:
+timestamps in ISO 8601 (UTC with `Z` when the column has a zone, without a zone otherwise, which
+validation then reports), dates as `YYYY-MM-DD`, booleans as `true`/`false`, numbers and decimals
+as their decimal text, never with an exponent.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from reporting.findings import Finding
+from reporting.ingest.model import Limits, RawTable
+
+UTF8_BOM = b"\xef\xbb\xbf"
+FIRST_DATA_ROW = 2
+"""Row number the submitter sees for the first data row: the column names are row 1."""
+MAX_HEADER_BYTES = 1024**2
+"""Longest first row searched for its end; a header longer than this is not one of the format."""
+UTF8_CHECK_CHUNK = 1 << 22
+"""Bytes decoded at a time when locating the first byte that is not UTF-8."""
+# Anything but line breaks after the header: a data row, even of empty cells in a one-column table.
+BODY_TEXT = re.compile(rb"[^\r\n]")
+NOT_BLANK = re.compile(rb"\S")
+
+
+def table_from_csv(name: str, data: bytes, file: str, limits: Limits) -> tuple[RawTable | None, list[Finding]]:
+    """One CSV table: comma separated, UTF-8, first row = column names, empty cell = null.
+
+    A UTF-8 byte order mark is accepted; CRLF and LF line endings both work; blank lines are skipped.
+    The header record is parsed here and the body by pyarrow under generated unique names, so that
+    duplicate column names survive to validation, which reports them. A quoted empty cell (`""`) is
+    null too, as in every container. A malformed file (ragged rows, an unclosed quote) gives
+    `file-unreadable` with the parser's message.
+    """
+    if not NOT_BLANK.search(data, len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0):
+        return None, [Finding("file-unreadable", file, table=name, message="The file is empty.")]
+    header_end = csv_header_end(data)
+    if header_end is None:
+        message = "Row 1 (the column names) is not complete CSV: a quote is not closed."
+        return None, [Finding("file-unreadable", file, table=name, message=message)]
+    try:
+        header_text = data[:header_end].removeprefix(UTF8_BOM).decode("utf-8")
+    except UnicodeDecodeError:
+        return None, [encoding_finding(name, data, file)]
+    try:
+        names = next(csv.reader([header_text.removesuffix("\n").removesuffix("\r")]), [])
+    except csv.Error as error:
+        message = f"Row 1 (the column names) is not valid CSV: {error}."
+        return None, [Finding("file-unreadable", file, table=name, message=message)]
+    if not names:
+        message = "Row 1 must hold the column names; it is empty."
+        return None, [Finding("file-unreadable", file, table=name, message=message)]
+    if not BODY_TEXT.search(data, header_end):
+        arrays = [pa.array([], pa.string()) for _ in names]
+        return RawTable(name=name, file=file, data=pa.table(arrays, names=names), first_row=FIRST_DATA_ROW), []
+    keys = [f"column_{index}" for index in range(len(names))]
+    try:
+        table = pa_csv.read_csv(
+            pa.BufferReader(pa.py_buffer(data).slice(header_end)),
+            read_options=pa_csv.ReadOptions(column_names=keys),
+            # A quoted value may hold a line break, which the faster parallel line splitting would cut.
+            parse_options=pa_csv.ParseOptions(newlines_in_values=data.find(b'"', header_end) >= 0),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(keys, pa.string()),
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as error:
+        if "invalid UTF8" in str(error):
+            return None, [encoding_finding(name, data, file)]
+        return None, [Finding("file-unreadable", file, table=name, message=f"The file is not valid CSV: {error}.")]
+    too_many = too_many_rows(name, table.num_rows, table.num_columns, file, limits)
+    if too_many is not None:
+        return None, [too_many]
+    return RawTable(name=name, file=file, data=table.rename_columns(names), first_row=FIRST_DATA_ROW), []
+
+
+def csv_header_end(data: bytes) -> int | None:
+    """Where the header record ends, just past its line break; None when it is not complete.
+
+    A quoted column name may hold a line break, so the record ends at the first line break that
+    follows an even number of quote characters. Only the first MAX_HEADER_BYTES are searched.
+    """
+    search_end = min(len(data), MAX_HEADER_BYTES)
+    start = 0
+    while True:
+        newline = data.find(b"\n", start, search_end)
+        if newline < 0 and len(data) > MAX_HEADER_BYTES:
+            return None
+        end = len(data) if newline < 0 else newline + 1
+        if data.count(b'"', 0, end) % 2 == 0:
+            return end
+        if newline < 0:
+            return None
+        start = newline + 1
+
+
+def encoding_finding(name: str, data: bytes, file: str) -> Finding:
+    """A `file-encoding` finding naming the line of the first byte that is not UTF-8.
+
+    Called only once the parser has failed, so a valid file is never decoded twice.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for start in range(0, len(data), UTF8_CHECK_CHUNK):
+        try:
+            decoder.decode(view[start : start + UTF8_CHECK_CHUNK], final=start + UTF8_CHECK_CHUNK >= len(data))
+        except UnicodeDecodeError as error:
+            offset = start + error.start
+            line = data.count(b"\n", 0, offset) + 1
+            message = f"The file is not UTF-8 text: byte 0x{data[offset]:02X} on line {line} is not valid UTF-8."
+            return Finding("file-encoding", file, table=name, message=message)
+    return Finding("file-encoding", file, table=name, message="The file is not UTF-8 text.")
+
+
+def table_from_parquet(name: str, data: bytes, file: str, limits: Limits) -> tuple[RawTable | None, list[Finding]]:
+    """One Parquet table, every column turned into text; the row count is checked before reading."""
+    try:
+        with pq.ParquetFile(pa.BufferReader(pa.py_buffer(data))) as parquet:
+            # Row and column counts come from the footer, so an oversized table is refused unread.
+            metadata = parquet.metadata
+            too_many = too_many_rows(name, metadata.num_rows, metadata.num_columns, file, limits)
+            if too_many is not None:
+                return None, [too_many]
+            typed = parquet.read()
+    except (pa.ArrowException, OSError, ValueError, EOFError) as error:
+        return None, [Finding("file-unreadable", file, table=name, message=f"The file is not valid Parquet: {error}.")]
+    arrays = []
+    for column_name, column in zip(typed.column_names, typed.columns, strict=True):
+        try:
+            arrays.append(text_of_column(column))
+        except pa.ArrowInvalid as error:
+            # Binary columns are the one cast that fails on submitted data: bytes that are not UTF-8.
+            code = "file-encoding" if "UTF8" in str(error) else "file-unreadable"
+            message = f"Column '{column_name}' could not be read as UTF-8 text: {error}."
+            return None, [Finding(code, file, table=name, column=column_name, message=message)]
+    data_table = pa.table(arrays, names=typed.column_names) if arrays else pa.table({})
+    return RawTable(name=name, file=file, data=data_table, first_row=FIRST_DATA_ROW), []
+
+
+def text_of_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A typed Parquet column as the text a submitter would have written in CSV; "" becomes null."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        return text_of_column(column.cast(kind.value_type))
+    if pa.types.is_timestamp(kind):
+        return text_of_timestamps(column)
+    if pa.types.is_floating(kind):
+        return text_of_floats(column)
+    if pa.types.is_nested(kind):
+        # No CSV text exists for a list or a struct; its JSON text lets validation name the bad value.
+        values = [None if value is None else json.dumps(value, default=str) for value in column.to_pylist()]
+        return pa.chunked_array([pa.array(values, pa.string())])
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        text = column
+    else:
+        try:
+            text = column.cast(pa.string())
+        except pa.ArrowNotImplementedError:
+            values = [None if value is None else str(value) for value in column.to_pylist()]
+            return pa.chunked_array([pa.array(values, pa.string())])
+    # An empty string is an empty cell, as in CSV.
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+
+
+def text_of_floats(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Shortest decimal digits of each float, written without an exponent (`1.5e-07` → `0.00000015`).
+
+    Money in billions would otherwise come out as `1.2345678901e+10`, which is not a plain number.
+    Only the values that pyarrow writes with an exponent take the slower Python path.
+    """
+    text = column.cast(pa.string())
+    if not pc.any(pc.match_substring(text, "e")).as_py():
+        return text
+    values = [value if value is None or "e" not in value else format(Decimal(value), "f") for value in text.to_pylist()]
+    return pa.chunked_array([pa.array(values, pa.string())])
+
+
+def text_of_timestamps(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """ISO 8601 text: `2025-11-03T14:00:00Z` in UTC for a zoned column, no zone for a naive one.
+
+    Fractional seconds are written only for the values that have them.
+    """
+    unit = column.type.unit
+    suffix = "Z" if column.type.tz is not None else ""
+    # Zoned timestamps are stored as UTC instants; relabelling the zone as UTC leaves them unchanged.
+    instants = column.cast(pa.timestamp(unit, tz="UTC")) if suffix else column
+    seconds = pc.cast(instants, pa.timestamp("s", tz=instants.type.tz), safe=False)
+    whole = pc.strftime(seconds, format=f"%Y-%m-%dT%H:%M:%S{suffix}")
+    if unit == "s":
+        return whole
+    fractional = pc.strftime(instants, format=f"%Y-%m-%dT%H:%M:%S{suffix}")
+    return pc.if_else(pc.equal(pc.cast(seconds, instants.type), instants), whole, fractional)
+
+
+def too_many_rows(name: str, rows: int, columns: int, file: str, limits: Limits) -> Finding | None:
+    """A `table-too-many-rows` finding when a table is over the row or cell limit."""
+    if rows > limits.max_rows:
+        message = f"Table '{name}' has {rows:,} rows; the limit is {limits.max_rows:,}."
+    elif rows * columns > limits.max_cells:
+        message = f"Table '{name}' has {rows * columns:,} cells; the limit is {limits.max_cells:,}."
+    else:
+        return None
+    return Finding("table-too-many-rows", file, table=name, message=message)
