@@ -1,0 +1,177 @@
+"""The command line as a user runs it, on the committed sample data."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reporting.cli import cli
+from reporting.ingest.read import discover_submissions, read_submission
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reports")
+    result = run("build", SAMPLE / "2025-11", "--period", "2025-11", "--prior", SAMPLE / "2025-10", "--out", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_validate_sample_month_accepts_everything() -> None:
+    result = run("validate", SAMPLE / "2025-11", "--period", "2025-11")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"(\d+) submission\(s\): \1 accepted, 0 rejected, 0 restated\.", result.output)
+
+
+def test_validate_rejected_examples_as_json() -> None:
+    result = run("validate", SAMPLE / "rejected", "--period", "2025-11", "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["submissions"], "the rejected examples folder is empty"
+    for submission in report["submissions"]:
+        assert set(submission) >= {"source", "entity_id", "entity_name", "status", "findings"}
+        assert submission["status"] == "rejected", submission["source"]
+        errors = [f for f in submission["findings"] if f["severity"] == "error"]
+        assert errors, submission["source"]
+        for finding in errors:
+            assert set(finding) >= {"code", "severity", "file", "table", "row", "column", "value", "message"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "sample_data/2025-11", "--period", "2025-13"],
+        ["validate", "no/such/folder"],
+        ["build", "sample_data/2025-11", "--out", "x"],
+        ["validate", "sample_data/2025-11", "--format", "xml"],
+    ],
+)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 2
+
+
+def test_build_writes_metrics_validation_and_manifest(built: Path) -> None:
+    names = sorted(p.name for p in built.iterdir())
+    assert names == ["manifest-2025-11.json", "metrics-2025-11.json", "validation-2025-11.json"]
+    metrics = json.loads((built / "metrics-2025-11.json").read_text())
+    assert set(metrics) >= {"derivatives", "lending", "incidents", "coverage", "changes", "flags"}
+    assert metrics["changes"], "--prior was given, so changes must be filled"
+    manifest = json.loads((built / "manifest-2025-11.json").read_text())
+    inputs = {entry["path"] for entry in manifest["inputs"]}
+    assert "northwind-derivatives/liquidations.csv" in inputs
+    assert all(len(entry["sha256"]) == 64 for entry in manifest["inputs"] + manifest["outputs"])
+    assert {o["path"] for o in manifest["outputs"]} == {"metrics-2025-11.json", "validation-2025-11.json"}
+    assert manifest["thresholds"]["flags"]["oi_concentration"]["red"] == 2500
+
+
+def test_build_is_reproducible(tmp_path: Path) -> None:
+    outputs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        result = run(
+            "build", SAMPLE / "2025-11", "--period", "2025-11", "--out", out, env={"SOURCE_DATE_EPOCH": "1764547200"}
+        )
+        assert result.exit_code == 0, result.output
+        outputs.append({p.name: p.read_bytes() for p in out.iterdir()})
+    assert outputs[0] == outputs[1]
+    manifest = json.loads(outputs[0]["manifest-2025-11.json"])
+    assert manifest["generated_at"] == "2025-12-01T00:00:00Z"
+
+
+def test_strict_build_fails_on_rejections_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run("build", SAMPLE / "rejected", "--period", "2025-11", "--out", out, "--strict")
+    assert result.exit_code == 1
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_build_keeps_going_past_rejections(tmp_path: Path) -> None:
+    result = run("build", SAMPLE / "rejected", "--period", "2025-11", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "metrics-2025-11.json").read_text())
+    assert metrics["coverage"]["submissions_accepted"] == 0
+    assert metrics["coverage"]["submissions_rejected"] > 0
+    assert metrics["derivatives"]["open_interest_usd"] is None
+    assert metrics["lending"]["crypto_collateralized_usd"] is None
+
+
+def test_out_inside_submissions_folder_is_refused(tmp_path: Path) -> None:
+    result = run("build", SAMPLE / "2025-11", "--period", "2025-11", "--out", SAMPLE / "2025-11" / "reports")
+    assert result.exit_code == 1
+    assert "inside the submissions folder" in result.output
+    assert not (SAMPLE / "2025-11" / "reports").exists()
+
+
+def test_money_totals_agree_with_exact_decimal_sums(built: Path) -> None:
+    """Recompute totals from the submitted text with Decimal: the metrics must agree to the cent."""
+    sums: dict[str, Decimal] = {"liquidations": Decimal(0), "cefi": Decimal(0), "defi": Decimal(0), "cdp": Decimal(0)}
+    paths, _ = discover_submissions(SAMPLE / "2025-11")
+    for path in paths:
+        raw = read_submission(path, SAMPLE / "2025-11")
+        kind = raw.header["entity_type"]
+        if "liquidations" in raw.tables:
+            sums["liquidations"] += sum(
+                Decimal(v) for v in raw.tables["liquidations"].data.column("notional_usd").to_pylist()
+            )
+        if "loans" in raw.tables:
+            loans = raw.tables["loans"].data.to_pylist()
+            key = "cefi" if kind == "cefi_lender" else "defi"
+            sums[key] += sum(Decimal(r["borrowed_usd"]) for r in loans if r["collateral_asset"] != "NONE")
+        if "cdp_supply" in raw.tables:
+            sums["cdp"] += sum(
+                Decimal(v) for v in raw.tables["cdp_supply"].data.column("crypto_backed_supply_usd").to_pylist()
+            )
+    metrics = json.loads((built / "metrics-2025-11.json").read_text())
+    assert Decimal(str(metrics["derivatives"]["liquidations_total_usd"])) == sums["liquidations"]
+    assert Decimal(str(metrics["lending"]["cefi_usd"])) == sums["cefi"]
+    assert Decimal(str(metrics["lending"]["defi_usd"])) == sums["defi"]
+    assert Decimal(str(metrics["lending"]["cdp_usd"])) == sums["cdp"]
+    assert Decimal(str(metrics["lending"]["crypto_collateralized_usd"])) == sums["cefi"] + sums["defi"] + sums["cdp"]
+
+
+def test_readme_main_command_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's Quickstart builds the sample month; run its riskreport command as written."""
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text()
+    [command] = re.findall(r"\.venv/bin/riskreport (build [^\n`]+)", readme)
+    args = shlex.split(command)
+    args[args.index("--out") + 1] = str(tmp_path)
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "metrics-2025-11.json").exists()
+
+
+def test_python_dash_m_runs_as_a_subprocess() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reporting",
+            "validate",
+            str(SAMPLE / "2025-11" / "tidewater-perpetuals.json"),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT / "tests",
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["submissions"][0]["status"] == "accepted"
+    assert done.stderr == ""
