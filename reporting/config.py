@@ -1,0 +1,241 @@
+"""Thresholds configuration: the levels of the flags and the incident-severity thresholds.
+
+The defaults are those of the metrics specification and live, commented, in the package file
+`reporting/thresholds.toml`. A user file has the same layout and needs to hold only the keys it
+changes. Unknown keys, values of the wrong type and levels in the wrong order are reported as a
+`ConfigError` with one clear message.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import asdict, dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Literal
+
+ValueKind = Literal["number", "count", "switch"]
+
+
+class ConfigError(Exception):
+    """A thresholds file that cannot be used; the message says which key and why."""
+
+
+@dataclass(frozen=True)
+class Level:
+    """Levels of a flag that goes red above `red` and amber above `amber` (or at, for counts)."""
+
+    red: float
+    amber: float | None
+
+
+@dataclass(frozen=True)
+class Band:
+    """Levels of a flag that goes red or amber when the metric leaves a band on either side."""
+
+    red_high: float
+    red_low: float
+    amber_high: float
+    amber_low: float
+
+
+@dataclass(frozen=True)
+class FlagThresholds:
+    """One entry per flag id of the specification, in the specification's order."""
+
+    oi_concentration: Level
+    liquidation_imbalance: Band
+    funding_stress: Level
+    high_leverage: Level
+    lender_concentration: Level
+    major_incident: Level
+    incident_in_liquidation_window: Level
+    debt_growth: Level
+
+
+@dataclass(frozen=True)
+class SeverityThresholds:
+    """The thresholds of the DORA-style incident classification (see `reporting.metrics.incidents`)."""
+
+    clients_affected_pct: float
+    clients_affected: int
+    transactions_affected_pct: float
+    duration_hours: float
+    critical_duration_hours: float
+    jurisdictions_affected: int
+    economic_impact_usd: float
+    data_loss: bool
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Every threshold the report applies."""
+
+    flags: FlagThresholds
+    incident_severity: SeverityThresholds
+
+    def to_dict(self) -> dict[str, Any]:
+        """The thresholds in the layout of the TOML file (for the run manifest); unset levels are left out."""
+        data = asdict(self)
+        for levels in data["flags"].values():
+            for key in [k for k, v in levels.items() if v is None]:
+                del levels[key]
+        return data
+
+
+# What each key may hold: numbers are int or float (finite), counts are whole numbers >= 0,
+# switches are true/false. A key listed in OPTIONAL may be left out entirely.
+FLAG_KEYS: dict[str, dict[str, ValueKind]] = {
+    "oi_concentration": {"red": "number", "amber": "number"},
+    "liquidation_imbalance": {
+        "red_high": "number",
+        "red_low": "number",
+        "amber_high": "number",
+        "amber_low": "number",
+    },
+    "funding_stress": {"red": "number", "amber": "number"},
+    "high_leverage": {"red": "number", "amber": "number"},
+    "lender_concentration": {"red": "number", "amber": "number"},
+    "major_incident": {"red": "count", "amber": "count"},
+    "incident_in_liquidation_window": {"red": "count", "amber": "count"},
+    "debt_growth": {"red": "number", "amber": "number"},
+}
+OPTIONAL = {("incident_in_liquidation_window", "amber")}
+SEVERITY_KEYS: dict[str, ValueKind] = {
+    "clients_affected_pct": "number",
+    "clients_affected": "count",
+    "transactions_affected_pct": "number",
+    "duration_hours": "number",
+    "critical_duration_hours": "number",
+    "jurisdictions_affected": "count",
+    "economic_impact_usd": "number",
+    "data_loss": "switch",
+}
+
+
+def default_thresholds_toml() -> str:
+    """The commented default thresholds file, as shipped with the package."""
+    return files("reporting").joinpath("thresholds.toml").read_text(encoding="utf-8")
+
+
+def load_thresholds(path: Path | None = None) -> Thresholds:
+    """Read the thresholds: the defaults, with the keys a user file sets (when `path` is given) replaced.
+
+    Raises ConfigError when the file cannot be read or parsed, holds a key that is not a threshold,
+    a value of the wrong type, or levels in the wrong order (amber beyond red).
+    """
+    settings = _parse_toml(default_thresholds_toml(), "the default thresholds")
+    if path is not None:
+        source = f"thresholds file {path}"
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{source}: cannot be read ({error})") from None
+        _overlay(settings, _parse_toml(text, source), source)
+    else:
+        source = "the default thresholds"
+    return _build_thresholds(settings, source)
+
+
+def _parse_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{source}: not valid TOML ({error})") from None
+
+
+def _overlay(settings: dict[str, Any], user: dict[str, Any], source: str) -> None:
+    """Replace the keys of `settings` that `user` sets, checking every key and type of `user`."""
+    for section, content in user.items():
+        if section == "flags":
+            _require_table(content, "flags", source)
+            for flag_id, levels in content.items():
+                if flag_id not in FLAG_KEYS:
+                    known = ", ".join(FLAG_KEYS)
+                    raise ConfigError(f"{source}: unknown flag 'flags.{flag_id}' (known flags: {known})")
+                _require_table(levels, f"flags.{flag_id}", source)
+                target = settings["flags"].setdefault(flag_id, {})
+                for key, value in levels.items():
+                    kinds = FLAG_KEYS[flag_id]
+                    if key not in kinds:
+                        raise ConfigError(
+                            f"{source}: unknown key 'flags.{flag_id}.{key}' (known keys: {', '.join(kinds)})"
+                        )
+                    target[key] = _check_value(value, kinds[key], f"flags.{flag_id}.{key}", source)
+        elif section == "incident_severity":
+            _require_table(content, "incident_severity", source)
+            for key, value in content.items():
+                if key not in SEVERITY_KEYS:
+                    raise ConfigError(
+                        f"{source}: unknown key 'incident_severity.{key}' (known keys: {', '.join(SEVERITY_KEYS)})"
+                    )
+                settings["incident_severity"][key] = _check_value(
+                    value, SEVERITY_KEYS[key], f"incident_severity.{key}", source
+                )
+        else:
+            raise ConfigError(f"{source}: unknown section '{section}' (known sections: flags, incident_severity)")
+
+
+def _require_table(value: object, name: str, source: str) -> None:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: '{name}' must be a table ([{name}]), not a single value")
+
+
+def _check_value(value: object, kind: ValueKind, name: str, source: str) -> float | int | bool:
+    # bool is a subclass of int in Python, so it is excluded explicitly from numbers and counts.
+    if kind == "switch":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{source}: '{name}' must be true or false, not {value!r}")
+        return value
+    if kind == "count":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"{source}: '{name}' must be a whole number >= 0, not {value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(f"{source}: '{name}' must be a number, not {value!r}")
+    return float(value)
+
+
+def _build_thresholds(settings: dict[str, Any], source: str) -> Thresholds:
+    flag_levels: dict[str, Level | Band] = {}
+    for flag_id, kinds in FLAG_KEYS.items():
+        levels = settings.get("flags", {}).get(flag_id, {})
+        for key in kinds:
+            if key not in levels and (flag_id, key) not in OPTIONAL:
+                raise ConfigError(f"{source}: 'flags.{flag_id}.{key}' is missing")
+        values = {key: _check_value(levels[key], kinds[key], f"flags.{flag_id}.{key}", source) for key in levels}
+        if flag_id == "liquidation_imbalance":
+            band = Band(**values)  # type: ignore[arg-type]
+            if not band.red_low <= band.amber_low <= band.amber_high <= band.red_high:
+                raise ConfigError(
+                    f"{source}: 'flags.liquidation_imbalance' levels must satisfy "
+                    f"red_low <= amber_low <= amber_high <= red_high, got {band.red_low} <= {band.amber_low} "
+                    f"<= {band.amber_high} <= {band.red_high}"
+                )
+            flag_levels[flag_id] = band
+        else:
+            level = Level(red=values["red"], amber=values.get("amber"))  # type: ignore[arg-type]
+            if level.amber is not None and level.amber > level.red:
+                raise ConfigError(
+                    f"{source}: 'flags.{flag_id}.amber' ({level.amber}) must not be above "
+                    f"'flags.{flag_id}.red' ({level.red})"
+                )
+            flag_levels[flag_id] = level
+    severity = settings.get("incident_severity", {})
+    for key in SEVERITY_KEYS:
+        if key not in severity:
+            raise ConfigError(f"{source}: 'incident_severity.{key}' is missing")
+    severity_values = {
+        key: _check_value(severity[key], kind, f"incident_severity.{key}", source)
+        for key, kind in SEVERITY_KEYS.items()
+    }
+    if severity_values["critical_duration_hours"] > severity_values["duration_hours"]:
+        raise ConfigError(
+            f"{source}: 'incident_severity.critical_duration_hours' must not be above "
+            "'incident_severity.duration_hours'"
+        )
+    return Thresholds(
+        flags=FlagThresholds(**flag_levels),  # type: ignore[arg-type]
+        incident_severity=SeverityThresholds(**severity_values),  # type: ignore[arg-type]
+    )

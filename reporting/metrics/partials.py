@@ -1,0 +1,364 @@
+"""Per-submission partial aggregates, and how they combine.
+
+Every figure of the report is derived from `Partials` only, never from the submitted rows directly.
+A submission's partials are small grouped sums (daily open interest per venue and asset, hourly
+liquidation buckets, sums per lender...), computed with vectorised pandas. Partials of several
+submissions combine by concatenating and summing again over the same keys, so the result does not
+depend on how rows are spread over submissions or ordered within them; this is what lets the same
+metrics run on a distributed engine (one partial per chunk, then one combine).
+
+Money is carried as whole cents in int64 (the contract allows at most 2 decimals), which makes the
+sums exact and associative: the order of addition cannot change a figure. Funding rates are not
+money and are summed as float64.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields, replace
+from functools import cache
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import pandas_dtype
+
+from reporting.contract import EXCHANGE_TYPES, UNSECURED, Header
+
+EntityTables = dict[str, pd.DataFrame]
+
+# Liquidations are bucketed by these keys (plus the venue) and the UTC hour they fell in.
+LIQUIDATION_KEYS = ["venue", "base_asset", "position_side", "method", "margin_mode", "hour"]
+HIGH_LEVERAGE_BANDS = ("25-50", "50+")
+ALL_ASSETS = "ALL"
+
+# For each summed partial: its key columns and its value columns with their dtypes.
+TEXT = "str"
+SUMMED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "open_interest": (
+        {"venue": TEXT, "date": "datetime64[s]", "base_asset": TEXT},
+        {"open_interest_cents": "int64"},
+    ),
+    "funding": ({"venue": TEXT}, {"funding_weighted_usd": "float64", "open_interest_cents": "int64"}),
+    "collateral": ({"venue": TEXT}, {"balance_cents": "int64", "rows": "int64"}),
+    "leverage_bands": ({"venue": TEXT}, {"high_leverage_cents": "int64", "all_bands_cents": "int64"}),
+    "liquidations": (
+        {
+            "venue": TEXT,
+            "base_asset": TEXT,
+            "position_side": TEXT,
+            "method": TEXT,
+            "margin_mode": TEXT,
+            "hour": "datetime64[us, UTC]",
+        },
+        {"notional_cents": "int64", "incident_cents": "int64", "events": "int64"},
+    ),
+    "incident_liquidations": ({"entity": TEXT, "incident_id": TEXT}, {"notional_cents": "int64", "events": "int64"}),
+    "loans": (
+        {"lender": TEXT, "entity_type": TEXT},
+        {
+            "secured_borrowed_cents": "int64",
+            "unsecured_borrowed_cents": "int64",
+            "secured_collateral_cents": "int64",
+            "funded_onchain_cents": "int64",
+        },
+    ),
+    "loan_collateral": ({"collateral_asset": TEXT}, {"collateral_cents": "int64"}),
+    "cdp_supply": ({"lender": TEXT}, {"crypto_backed_cents": "int64"}),
+    "dat_debt": ({"lender": TEXT}, {"principal_cents": "int64"}),
+}
+
+ENTITY_COLUMNS = {"entity": TEXT, "entity_type": TEXT}
+LARGEST_COLUMNS = {
+    "notional_cents": "int64",
+    "ts": "datetime64[us, UTC]",
+    "venue": TEXT,
+    "event_id": TEXT,
+    "symbol": TEXT,
+    "base_asset": TEXT,
+    "position_side": TEXT,
+}
+INCIDENT_COLUMNS = {
+    "entity": TEXT,
+    "incident_id": TEXT,
+    "category": TEXT,
+    "started_at": "datetime64[us, UTC]",
+    "resolved_at": "datetime64[us, UTC]",
+    "critical_service": "bool",
+    "clients_affected": "float64",
+    "clients_affected_pct": "float64",
+    "transactions_affected_pct": "float64",
+    "economic_impact_usd": "float64",
+    "data_loss": "bool",
+    "malicious_access": "bool",
+    "jurisdictions_affected": "float64",
+    "false_liquidations_cents": "int64",
+    "compensation_cents": "int64",
+}
+
+
+@dataclass(frozen=True)
+class Partials:
+    """Partial aggregates of one submission, or of several combined.
+
+    - entities: one row per accepted entity (entity = entity_name, entity_type).
+    - open_interest: Σ open_interest_usd in cents per venue, date and base_asset.
+    - funding: per venue, over perpetual rows with a funding rate: Σ open_interest_usd × funding_rate ×
+      8 / funding_interval_hours (USD, float) and Σ open_interest_usd (cents).
+    - collateral: per venue that sent collateral rows, Σ balance_usd (cents) and the row count.
+    - leverage_bands: per venue, over rows with base_asset `ALL`: Σ open_interest_usd of bands `25-50`
+      and `50+`, and of all bands (cents).
+    - liquidations: per venue, base_asset, position_side, method, margin_mode and UTC hour: Σ notional_usd,
+      Σ notional_usd of events naming an incident (cents), and the event count.
+    - incident_liquidations: per entity and incident_id, Σ notional_usd (cents) and count of the events
+      naming it.
+    - largest_liquidation: the candidate largest events (at most one per venue once reduced).
+    - incidents: the incident rows, with the entity and the money in cents.
+    - loans: per lender and entity type: Σ borrowed_usd of secured and of unsecured loans, Σ collateral_usd
+      of secured loans, Σ funded_onchain_usd (cents).
+    - loan_collateral: Σ collateral_usd per collateral_asset over secured loans (cents).
+    - cdp_supply: Σ crypto_backed_supply_usd per lender (cents). dat_debt: Σ principal_usd per lender (cents).
+    """
+
+    entities: pd.DataFrame
+    open_interest: pd.DataFrame
+    funding: pd.DataFrame
+    collateral: pd.DataFrame
+    leverage_bands: pd.DataFrame
+    liquidations: pd.DataFrame
+    incident_liquidations: pd.DataFrame
+    largest_liquidation: pd.DataFrame
+    incidents: pd.DataFrame
+    loans: pd.DataFrame
+    loan_collateral: pd.DataFrame
+    cdp_supply: pd.DataFrame
+    dat_debt: pd.DataFrame
+
+
+def to_cents(values: pd.Series) -> pd.Series:
+    """US dollars (float64, NaN for null) as whole cents (int64, null counted as 0)."""
+    return (values.fillna(0.0).to_numpy(dtype="float64") * 100.0).round().astype("int64")
+
+
+def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
+    """A frame with no rows and the given column dtypes."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+
+
+def empty_partials() -> Partials:
+    """The partials of no submission at all (the neutral element of `combine_partials`)."""
+    return Partials(**{name: frame.copy() for name, frame in _empty_frames().items()})
+
+
+@cache
+def _empty_frames() -> dict[str, pd.DataFrame]:
+    # Built once: constructing a dozen typed empty frames costs more than a small submission's partials.
+    frames = {name: empty_frame({**keys, **values}) for name, (keys, values) in SUMMED.items()}
+    frames["entities"] = empty_frame(ENTITY_COLUMNS)
+    frames["largest_liquidation"] = empty_frame(LARGEST_COLUMNS)
+    frames["incidents"] = empty_frame(INCIDENT_COLUMNS)
+    return frames
+
+
+def compute_partials(header: Header, tables: EntityTables) -> Partials:
+    """The partial aggregates of one accepted submission (its header and typed tables)."""
+    name = header.entity_name
+    parts = replace(
+        empty_partials(),
+        entities=conform_frame(pd.DataFrame({"entity": [name], "entity_type": [header.entity_type]}), ENTITY_COLUMNS),
+    )
+    if header.entity_type in EXCHANGE_TYPES:
+        parts = replace(parts, **_compute_exchange_partials(name, tables))
+    if "loans" in tables:
+        parts = replace(parts, **_compute_loan_partials(name, header.entity_type, tables["loans"]))
+    if "cdp_supply" in tables:
+        crypto_backed = int(to_cents(tables["cdp_supply"]["crypto_backed_supply_usd"]).sum())
+        parts = replace(parts, cdp_supply=_one_row("cdp_supply", lender=name, crypto_backed_cents=crypto_backed))
+    if "dat_debt" in tables:
+        principal = int(to_cents(tables["dat_debt"]["principal_usd"]).sum())
+        parts = replace(parts, dat_debt=_one_row("dat_debt", lender=name, principal_cents=principal))
+    if "incidents" in tables:
+        parts = replace(parts, incidents=_compute_incident_rows(name, tables["incidents"]))
+    return parts
+
+
+def conform_frame(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """The frame's `columns`, in that order, cast to their dtypes (only the columns whose dtype differs)."""
+    frame = frame[list(columns)]
+    casts = {name: dtype for name, dtype in columns.items() if frame[name].dtype != _dtype(dtype)}
+    return frame.astype(casts) if casts else frame
+
+
+@cache
+def _dtype(name: str) -> object:
+    return pandas_dtype(name)
+
+
+def _one_row(partial: str, **values: object) -> pd.DataFrame:
+    keys, sums = SUMMED[partial]
+    columns = {**keys, **sums}
+    return conform_frame(pd.DataFrame({column: [values[column]] for column in columns}), columns)
+
+
+def _compute_exchange_partials(venue: str, tables: EntityTables) -> dict[str, pd.DataFrame]:
+    parts: dict[str, pd.DataFrame] = {}
+    open_interest = tables.get("open_interest")
+    if open_interest is not None and len(open_interest):
+        cents = to_cents(open_interest["open_interest_usd"])
+        daily = (
+            pd.DataFrame({"date": open_interest["date"], "base_asset": open_interest["base_asset"], "cents": cents})
+            .groupby(["date", "base_asset"], sort=True)["cents"]
+            .sum()
+        )
+        parts["open_interest"] = _with_key(
+            pd.DataFrame({"open_interest_cents": daily}).reset_index(), "open_interest", venue=venue
+        )
+        funded = open_interest["funding_rate"].notna() & (open_interest["contract_type"] == "perpetual")
+        rows = open_interest[funded]
+        # The rate is restated per 8 hours so that venues with other intervals weigh alike.
+        weighted = rows["open_interest_usd"] * rows["funding_rate"] * 8.0 / rows["funding_interval_hours"]
+        parts["funding"] = _one_row(
+            "funding",
+            venue=venue,
+            funding_weighted_usd=float(weighted.sum()),
+            open_interest_cents=int(cents[funded.to_numpy()].sum()),
+        )
+    collateral = tables.get("collateral")
+    if collateral is not None and len(collateral):
+        parts["collateral"] = _one_row(
+            "collateral",
+            venue=venue,
+            balance_cents=int(to_cents(collateral["balance_usd"]).sum()),
+            rows=len(collateral),
+        )
+    bands = tables.get("leverage_bands")
+    if bands is not None:
+        whole_book = bands[bands["base_asset"] == ALL_ASSETS]
+        if len(whole_book):
+            cents = to_cents(whole_book["open_interest_usd"])
+            high = whole_book["band"].isin(HIGH_LEVERAGE_BANDS).to_numpy()
+            parts["leverage_bands"] = _one_row(
+                "leverage_bands",
+                venue=venue,
+                high_leverage_cents=int(cents[high].sum()),
+                all_bands_cents=int(cents.sum()),
+            )
+    liquidations = tables.get("liquidations")
+    if liquidations is not None and len(liquidations):
+        parts.update(_compute_liquidation_partials(venue, liquidations))
+    return parts
+
+
+def _compute_liquidation_partials(venue: str, liquidations: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    cents = to_cents(liquidations["notional_usd"])
+    linked = liquidations["incident_id"].notna().to_numpy()
+    frame = pd.DataFrame(
+        {
+            "base_asset": liquidations["base_asset"],
+            "position_side": liquidations["position_side"],
+            "method": liquidations["method"],
+            "margin_mode": liquidations["margin_mode"],
+            "hour": liquidations["ts"].dt.floor("h"),
+            "notional_cents": cents,
+            "incident_cents": np.where(linked, cents, 0),
+            "events": np.ones(len(cents), dtype="int64"),
+        }
+    )
+    buckets = frame.groupby(LIQUIDATION_KEYS[1:], sort=True).sum().reset_index()
+    by_incident = (
+        pd.DataFrame({"incident_id": liquidations["incident_id"][linked], "notional_cents": cents[linked]})
+        .assign(events=1)
+        .groupby("incident_id", sort=True)
+        .sum()
+        .reset_index()
+    )
+    # The largest event: the largest notional, then the earliest ts, then the smallest event_id.
+    largest = liquidations[cents == cents.max()]
+    largest = largest[largest["ts"] == largest["ts"].min()]
+    largest = largest.sort_values("event_id").head(1)
+    largest_row = pd.DataFrame(
+        {
+            "notional_cents": to_cents(largest["notional_usd"]),
+            "ts": largest["ts"].to_numpy(),
+            "venue": venue,
+            "event_id": largest["event_id"].to_numpy(),
+            "symbol": largest["symbol"].to_numpy(),
+            "base_asset": largest["base_asset"].to_numpy(),
+            "position_side": largest["position_side"].to_numpy(),
+        }
+    )
+    return {
+        "liquidations": _with_key(buckets, "liquidations", venue=venue),
+        "incident_liquidations": _with_key(by_incident, "incident_liquidations", entity=venue),
+        "largest_liquidation": conform_frame(largest_row, LARGEST_COLUMNS),
+    }
+
+
+def _with_key(frame: pd.DataFrame, partial: str, **constants: str) -> pd.DataFrame:
+    """Add the constant key columns (the venue) and put the columns in the order and dtypes of SUMMED."""
+    keys, sums = SUMMED[partial]
+    return conform_frame(frame.assign(**constants), {**keys, **sums})
+
+
+def _compute_loan_partials(lender: str, entity_type: str, loans: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    borrowed = to_cents(loans["borrowed_usd"])
+    collateral = to_cents(loans["collateral_usd"])
+    secured = (loans["collateral_asset"] != UNSECURED).to_numpy()
+    by_asset = (
+        pd.DataFrame({"collateral_asset": loans["collateral_asset"][secured], "collateral_cents": collateral[secured]})
+        .groupby("collateral_asset", sort=True)
+        .sum()
+        .reset_index()
+    )
+    return {
+        "loans": _one_row(
+            "loans",
+            lender=lender,
+            entity_type=entity_type,
+            secured_borrowed_cents=int(borrowed[secured].sum()),
+            unsecured_borrowed_cents=int(borrowed[~secured].sum()),
+            secured_collateral_cents=int(collateral[secured].sum()),
+            funded_onchain_cents=int(to_cents(loans["funded_onchain_usd"]).sum()),
+        ),
+        "loan_collateral": conform_frame(by_asset, SUMMED["loan_collateral"][0] | SUMMED["loan_collateral"][1]),
+    }
+
+
+def _compute_incident_rows(entity: str, incidents: pd.DataFrame) -> pd.DataFrame:
+    rows = incidents.assign(
+        entity=entity,
+        false_liquidations_cents=to_cents(incidents["false_liquidations_usd"]),
+        compensation_cents=to_cents(incidents["compensation_usd"]),
+    )
+    return conform_frame(rows, INCIDENT_COLUMNS)
+
+
+def combine_partials(parts: Iterable[Partials]) -> Partials:
+    """Combine partials of several submissions (or chunks): sums over the same keys, the largest event.
+
+    Associative and commutative: combining in any grouping or order gives the same partials, rows
+    sorted by their keys.
+    """
+    parts = list(parts)
+    templates = _empty_frames()
+    combined: dict[str, pd.DataFrame] = {}
+    for field in fields(Partials):
+        frames = [getattr(part, field.name) for part in parts if len(getattr(part, field.name))]
+        empty = templates[field.name]
+        if not frames:
+            combined[field.name] = empty.copy()
+            continue
+        frame = pd.concat(frames, ignore_index=True)
+        frame = conform_frame(frame, {name: str(dtype) for name, dtype in empty.dtypes.items()})
+        if field.name in SUMMED:
+            keys = list(SUMMED[field.name][0])
+            frame = frame.groupby(keys, sort=True).sum().reset_index()
+        elif field.name == "largest_liquidation":
+            frame = frame.sort_values(
+                ["notional_cents", "ts", "venue", "event_id"], ascending=[False, True, True, True]
+            ).head(1)
+        elif field.name == "entities":
+            frame = frame.drop_duplicates().sort_values(["entity", "entity_type"])
+        else:
+            frame = frame.sort_values(["entity", "incident_id"])
+        combined[field.name] = frame.reset_index(drop=True)
+    return Partials(**combined)

@@ -1,0 +1,104 @@
+"""The thresholds configuration: defaults, partial overrides, and clear errors."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from reporting.config import (
+    FLAG_KEYS,
+    ConfigError,
+    FlagThresholds,
+    Level,
+    default_thresholds_toml,
+    load_thresholds,
+)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "thresholds.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_are_the_specification_defaults() -> None:
+    thresholds = load_thresholds()
+    flags = thresholds.flags
+    assert flags.oi_concentration == Level(red=2500, amber=1500)
+    assert flags.lender_concentration == Level(red=2500, amber=1500)
+    band = flags.liquidation_imbalance
+    assert (band.red_high, band.red_low, band.amber_high, band.amber_low) == (0.80, 0.20, 0.65, 0.35)
+    assert flags.funding_stress == Level(red=0.60, amber=0.30)
+    assert flags.high_leverage == Level(red=0.25, amber=0.10)
+    assert flags.major_incident == Level(red=1, amber=1)
+    assert flags.incident_in_liquidation_window == Level(red=1, amber=None)
+    assert flags.debt_growth == Level(red=0.25, amber=0.10)
+    severity = thresholds.incident_severity
+    assert (severity.clients_affected_pct, severity.clients_affected, severity.transactions_affected_pct) == (
+        10,
+        100_000,
+        10,
+    )
+    assert (severity.duration_hours, severity.critical_duration_hours, severity.jurisdictions_affected) == (24, 2, 2)
+    assert (severity.economic_impact_usd, severity.data_loss) == (100_000, True)
+
+
+def test_default_file_is_commented_toml_with_every_flag() -> None:
+    text = default_thresholds_toml()
+    assert text.startswith("# riskreport thresholds")
+    parsed = tomllib.loads(text)
+    assert list(parsed["flags"]) == list(FLAG_KEYS) == [f.name for f in fields(FlagThresholds)]
+    assert load_thresholds().to_dict() == {**parsed, "flags": {k: dict(v) for k, v in parsed["flags"].items()}}
+
+
+def test_a_user_file_overrides_only_its_keys(tmp_path: Path) -> None:
+    path = write(tmp_path, "[flags.oi_concentration]\nred = 3000\n\n[incident_severity]\ndata_loss = false\n")
+    thresholds = load_thresholds(path)
+    assert thresholds.flags.oi_concentration == Level(red=3000, amber=1500)
+    assert thresholds.incident_severity.data_loss is False
+    assert thresholds.incident_severity.duration_hours == 24
+    assert thresholds.flags.lender_concentration == Level(red=2500, amber=1500)
+
+
+def test_optional_amber_level(tmp_path: Path) -> None:
+    path = write(tmp_path, "[flags.incident_in_liquidation_window]\nred = 3\namber = 1\n")
+    assert load_thresholds(path).flags.incident_in_liquidation_window == Level(red=3, amber=1)
+    assert load_thresholds(path).to_dict()["flags"]["incident_in_liquidation_window"] == {"red": 3, "amber": 1}
+    assert "amber" not in load_thresholds().to_dict()["flags"]["incident_in_liquidation_window"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[flags.oi_concentration]\nredd = 3000\n", "unknown key 'flags.oi_concentration.redd'"),
+        ("[flags.oi_concentraton]\nred = 3000\n", "unknown flag 'flags.oi_concentraton'"),
+        ("[flag]\nred = 1\n", "unknown section 'flag'"),
+        ("[incident_severity]\nduration = 3\n", "unknown key 'incident_severity.duration'"),
+        ("[flags.oi_concentration]\nred = \"high\"\n", "'flags.oi_concentration.red' must be a number"),
+        ("[flags.oi_concentration]\nred = true\n", "'flags.oi_concentration.red' must be a number"),
+        ("[flags.oi_concentration]\nred = nan\n", "'flags.oi_concentration.red' must be a number"),
+        ("[flags.major_incident]\nred = 1.5\n", "'flags.major_incident.red' must be a whole number"),
+        ("[incident_severity]\nclients_affected = -1\n", "'incident_severity.clients_affected' must be a whole"),
+        ("[incident_severity]\ndata_loss = 1\n", "'incident_severity.data_loss' must be true or false"),
+        ("flags = 3\n", "'flags' must be a table"),
+        ("[flags]\noi_concentration = 3\n", "'flags.oi_concentration' must be a table"),
+        ("[flags.oi_concentration]\namber = 3000\n", "'flags.oi_concentration.amber' (3000.0) must not be above"),
+        ("[flags.liquidation_imbalance]\namber_low = 0.1\n", "red_low <= amber_low <= amber_high <= red_high"),
+        ("[incident_severity]\ncritical_duration_hours = 48\n", "must not be above 'incident_severity.duration_hours'"),
+        ("[flags.oi_concentration\nred = 1\n", "not valid TOML"),
+    ],
+)
+def test_bad_files_give_one_clear_config_error(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as raised:
+        load_thresholds(path)
+    assert message in str(raised.value)
+    assert str(raised.value).startswith(f"thresholds file {path}: ")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_thresholds(tmp_path / "absent.toml")
