@@ -1,0 +1,698 @@
+"""The fictional entities of the sample data and the market scenario of each period.
+
+Entity names are invented and their LEIs made up (with valid check digits); the scenarios set the
+figures that the generated data must hit: the liquidation surge to the cent, the size of the
+lending books, the incidents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from reporting.sample.write import Container, TableFormat
+
+PERIOD_PATTERN = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+
+
+# Entities ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A contract listed by a derivatives venue."""
+
+    symbol: str
+    base_asset: str
+    contract_type: str = "perpetual"
+    weight: float = 1.0
+    """Share of the venue's open interest in this base asset carried by this symbol."""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A fictional reporting entity and how it submits."""
+
+    entity_id: str
+    entity_name: str
+    entity_type: str
+    container: Container
+    table_format: TableFormat = "csv"
+    jurisdiction: str | None = None
+    lou_prefix: str | None = None
+    """First four characters of the LEI (the issuing LOU); None for entities without an LEI."""
+    attestation_name: str = ""
+    attestation_role: str = "Chief Risk Officer"
+    market_share: float = 0.0
+    """Derivatives venues: share of industry open interest and of liquidations."""
+    instruments: tuple[Instrument, ...] = ()
+    funding_interval_hours: int = 8
+    margin_modes: tuple[str, ...] = ("cross", "isolated")
+    event_prefix: str = ""
+    sends_collateral: bool = False
+    sends_leverage_bands: bool = False
+    sends_account_ref: bool = True
+    sends_empty_incidents: bool = False
+    lending_usd: float = 0.0
+    """Lenders: secured book at 2025-11 month end (CeFi and DeFi), crypto-backed supply (CDP)."""
+    chains: tuple[tuple[str, float], ...] = ()
+    funded_onchain_usd: float = 0.0
+    unsecured_usd: float = 0.0
+
+
+def _perps(*pairs: tuple[str, str]) -> tuple[Instrument, ...]:
+    return tuple(Instrument(symbol, asset) for symbol, asset in pairs)
+
+
+ENTITIES: tuple[Entity, ...] = (
+    Entity(
+        "northwind-derivatives",
+        "Northwind Derivatives",
+        "cex",
+        "folder",
+        "csv",
+        "MT",
+        "5493",
+        attestation_name="Ingrid Solberg",
+        market_share=0.30,
+        event_prefix="NWD",
+        instruments=(
+            Instrument("BTC-USDT", "BTC", weight=0.72),
+            Instrument("BTC-USD", "BTC", weight=0.22),
+            Instrument("BTC-USD-260327", "BTC", "future", 0.06),
+            Instrument("ETH-USDT", "ETH"),
+            Instrument("SOL-USDT", "SOL"),
+            Instrument("XRP-USDT", "XRP"),
+            Instrument("DOGE-USDT", "DOGE"),
+        ),
+        margin_modes=("cross", "isolated", "portfolio"),
+        sends_collateral=True,
+        sends_leverage_bands=True,
+    ),
+    Entity(
+        "harbourline-exchange",
+        "Harbourline Exchange",
+        "cex",
+        "folder",
+        "parquet",
+        "SG",
+        "2549",
+        attestation_name="Wei Ling Tan",
+        market_share=0.22,
+        event_prefix="HBX",
+        instruments=_perps(
+            ("BTCUSDT", "BTC"),
+            ("ETHUSDT", "ETH"),
+            ("SOLUSDT", "SOL"),
+            ("XRPUSDT", "XRP"),
+            ("DOGEUSDT", "DOGE"),
+            ("LINKUSDT", "LINK"),
+        ),
+        margin_modes=("cross", "isolated", "portfolio"),
+        sends_collateral=True,
+        sends_leverage_bands=True,
+    ),
+    Entity(
+        "kestrel-markets",
+        "Kestrel Markets",
+        "cex",
+        "workbook",
+        "csv",
+        "GB",
+        "2138",
+        attestation_name="Oliver Pennington",
+        attestation_role="Head of Compliance",
+        market_share=0.16,
+        event_prefix="KM",
+        sends_empty_incidents=True,
+        instruments=(
+            Instrument("XBTUSD", "BTC", weight=0.55),
+            Instrument("XBTUSDT", "BTC", weight=0.30),
+            Instrument("XBT-OPT-DEC25", "BTC", "option", 0.15),
+            Instrument("ETHUSD", "ETH"),
+            Instrument("SOLUSD", "SOL"),
+            Instrument("XRPUSD", "XRP"),
+        ),
+        sends_collateral=True,
+    ),
+    Entity(
+        "bluefjord-futures",
+        "Bluefjord Futures",
+        "cex",
+        "json",
+        "csv",
+        "IE",
+        "6354",
+        attestation_name="Aoife Brennan",
+        market_share=0.12,
+        event_prefix="BF",
+        instruments=_perps(("BTC_USDT", "BTC"), ("ETH_USDT", "ETH"), ("SOL_USDT", "SOL"), ("AVAX_USDT", "AVAX")),
+        funding_interval_hours=4,
+        sends_collateral=True,
+    ),
+    Entity(
+        "solstice-digital",
+        "Solstice Digital Exchange",
+        "cex",
+        "folder",
+        "csv",
+        "LU",
+        "2221",
+        attestation_name="Margaux Weber",
+        market_share=0.08,
+        event_prefix="SDX",
+        instruments=_perps(("BTCUSDT-PERP", "BTC"), ("ETHUSDT-PERP", "ETH"), ("SOLUSDT-PERP", "SOL")),
+        sends_collateral=True,
+    ),
+    Entity(
+        "aurora-perps",
+        "Aurora Perps DEX",
+        "dex",
+        "folder",
+        "csv",
+        attestation_name="Rafael Okafor",
+        attestation_role="Protocol Risk Lead",
+        market_share=0.07,
+        event_prefix="AUR",
+        instruments=_perps(("BTC-PERP", "BTC"), ("ETH-PERP", "ETH"), ("SOL-PERP", "SOL"), ("DOGE-PERP", "DOGE")),
+        funding_interval_hours=1,
+        sends_collateral=True,
+        sends_leverage_bands=True,
+    ),
+    Entity(
+        "tidewater-perpetuals",
+        "Tidewater Perpetuals",
+        "dex",
+        "json",
+        "csv",
+        attestation_name="Jonas Lindqvist",
+        attestation_role="Protocol Risk Lead",
+        market_share=0.05,
+        event_prefix="TW",
+        instruments=_perps(("BTC-USD-PERP", "BTC"), ("ETH-USD-PERP", "ETH")),
+        funding_interval_hours=1,
+        sends_account_ref=False,
+    ),
+    Entity(
+        "meridian-credit",
+        "Meridian Credit Partners",
+        "cefi_lender",
+        "workbook",
+        "csv",
+        "US",
+        "5493",
+        attestation_name="Dana Whitfield",
+        lending_usd=14.9e9,
+        funded_onchain_usd=0.9e9,
+    ),
+    Entity(
+        "lanternfield-lending",
+        "Lanternfield Lending",
+        "cefi_lender",
+        "folder",
+        "csv",
+        "CH",
+        "5067",
+        attestation_name="Lukas Baumann",
+        lending_usd=6.3e9,
+        funded_onchain_usd=0.5e9,
+    ),
+    Entity(
+        "copperleaf-capital",
+        "Copperleaf Capital",
+        "cefi_lender",
+        "json",
+        "csv",
+        "GB",
+        "2138",
+        attestation_name="Priya Raman",
+        lending_usd=3.5e9,
+        unsecured_usd=0.21e9,
+    ),
+    Entity(
+        "helix-lending",
+        "Helix Lending Protocol",
+        "defi_protocol",
+        "folder",
+        "csv",
+        attestation_name="Mara Ivanova",
+        attestation_role="Risk Steward",
+        lending_usd=24.5e9,
+        chains=(("ethereum", 17.0), ("arbitrum", 3.5), ("base", 4.0)),
+    ),
+    Entity(
+        "quayside-markets",
+        "Quayside Money Markets",
+        "defi_protocol",
+        "workbook",
+        "csv",
+        attestation_name="Tomas Herrera",
+        attestation_role="Risk Steward",
+        lending_usd=10.8e9,
+        chains=(("ethereum", 6.3), ("solana", 4.5)),
+    ),
+    Entity(
+        "driftwood-finance",
+        "Driftwood Finance",
+        "defi_protocol",
+        "folder",
+        "parquet",
+        attestation_name="Keiko Arai",
+        attestation_role="Risk Steward",
+        lending_usd=5.7e9,
+        chains=(("ethereum", 3.2), ("avalanche", 1.0), ("base", 1.5)),
+    ),
+    Entity(
+        "stillwater-stable",
+        "Stillwater Stablecoin Foundation",
+        "cdp_issuer",
+        "folder",
+        "csv",
+        attestation_name="Henrik Dahl",
+        attestation_role="Head of Risk",
+        lending_usd=5.48e9,
+        chains=(("ethereum", 5.1), ("arbitrum", 0.38)),
+    ),
+    Entity(
+        "ember-vaults",
+        "Ember Vaults",
+        "cdp_issuer",
+        "json",
+        "csv",
+        attestation_name="Sofia Marchetti",
+        attestation_role="Head of Risk",
+        lending_usd=3.42e9,
+        chains=(("ethereum", 3.42),),
+    ),
+    Entity(
+        "granite-treasury",
+        "Granite Treasury Corp",
+        "dat",
+        "folder",
+        "csv",
+        "US",
+        "5493",
+        attestation_name="Michael Grant",
+        attestation_role="Chief Financial Officer",
+    ),
+    Entity(
+        "orbital-holdings",
+        "Orbital Holdings plc",
+        "dat",
+        "workbook",
+        "csv",
+        "GB",
+        "2138",
+        attestation_name="Eleanor Shaw",
+        attestation_role="Chief Financial Officer",
+    ),
+)
+
+
+def lei_for(entity_id: str, lou_prefix: str) -> str:
+    """A made-up LEI for a fictional entity: LOU prefix, `00`, 12 characters from the id, check digits.
+
+    The check digits follow ISO 7064 mod 97-10: with the letters read as 10..35, the 20-character code
+    is 1 modulo 97.
+    """
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    digest = hashlib.sha256(entity_id.encode()).digest()
+    body = lou_prefix + "00" + "".join(alphabet[b % 36] for b in digest[:12])
+    number = int("".join(str(int(ch, 36)) for ch in body + "00"))
+    return body + f"{98 - number % 97:02d}"
+
+
+# Scenarios ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncidentSpec:
+    """An incident of a scenario; `start` is (days, hours, minutes) after the surge begins."""
+
+    entity: str
+    incident_id: str
+    category: str
+    start: tuple[int, int, int]
+    detect_min: int
+    minutes: int
+    critical: bool
+    services: str
+    clients: int
+    clients_pct: float
+    tx_pct: float
+    impact: float
+    jurisdictions: int
+    cause: str
+    description: str
+    compensation: float = 0.0
+    linked_liquidations: int = 0
+    """Liquidations of the venue's surge that the incident caused (false liquidations)."""
+    compensation_share: float = 0.0
+    """Share of the false liquidations paid back; replaces `compensation` when there are linked ones."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The market picture of one period."""
+
+    surge_day: int
+    """The surge runs 24 hours from 00:00 UTC of this day (or from `surge_hour`)."""
+    surge_hour: int
+    btc_long_cents: int
+    btc_short_cents: int
+    largest_cents: int
+    largest_symbol: tuple[str, str]
+    """(entity_id, symbol) of the largest single liquidation, a BTC long."""
+    prices: dict[str, tuple[tuple[int, float], ...]]
+    """Daily closes per asset as (day, price) anchors, interpolated in between."""
+    open_interest_usd: tuple[tuple[int, float], ...]
+    """Industry open interest as (day, USD) anchors."""
+    other_surge_usd: float
+    background_usd: float
+    lending_scale: float
+    """Lending books relative to their 2025-11 size."""
+    cdp_scale: float
+    dat_cutoff: dt.date
+    """Debt instruments issued after this date are not yet outstanding."""
+    incidents: tuple[IncidentSpec, ...] = ()
+
+
+_NOV_INCIDENTS: tuple[IncidentSpec, ...] = (
+    IncidentSpec(
+        entity="solstice-digital",
+        incident_id="SDX-INC-2025-031",
+        category="outage",
+        start=(0, 13, 40),
+        detect_min=6,
+        minutes=205,
+        critical=True,
+        services="matching engine;order entry;REST and WebSocket API",
+        clients=182_400,
+        clients_pct=38.5,
+        tx_pct=45.0,
+        impact=2_350_000.00,
+        jurisdictions=14,
+        compensation=640_000.00,
+        cause="system_failure",
+        description="The matching engine stopped accepting orders after a failover to the secondary data centre "
+        "did not complete while order traffic was at 9x its usual level. Open positions could not be closed or "
+        "reduced for 3 h 25 min; liquidations were queued and run after restart. Clients with losses from the "
+        "queued liquidations were compensated.",
+    ),
+    IncidentSpec(
+        entity="aurora-perps",
+        incident_id="AUR-2025-11-07",
+        category="oracle_failure",
+        start=(0, 14, 12),
+        detect_min=7,
+        minutes=29,
+        critical=True,
+        services="price oracle;liquidation engine",
+        clients=1_240,
+        clients_pct=0.9,
+        tx_pct=2.1,
+        impact=0.0,
+        jurisdictions=0,
+        linked_liquidations=14,
+        compensation_share=0.9,
+        cause="external_event",
+        description="The price feed for the sUSDA collateral token stalled at a depegged print (0.962 USD) "
+        "while the token traded at 0.998 USD < 1 USD on every major venue. Accounts posting sUSDA as margin "
+        "were liquidated against the stale price; the protocol treasury reimbursed 90 % of the losses.",
+    ),
+    IncidentSpec(
+        entity="harbourline-exchange",
+        incident_id="HBX-ADL-1121",
+        category="adl_activation",
+        start=(0, 14, 5),
+        detect_min=0,
+        minutes=45,
+        critical=False,
+        services="auto-deleveraging;insurance fund",
+        clients=3_870,
+        clients_pct=1.2,
+        tx_pct=0.4,
+        impact=0.0,
+        jurisdictions=9,
+        cause="external_event",
+        description="The insurance fund for USDT-margined perpetuals fell below its floor during the BTC sell-off "
+        "and auto-deleveraging was switched on for 45 min. Profitable short positions were reduced in queue "
+        "order; affected clients were notified in the app and by e-mail.",
+    ),
+    IncidentSpec(
+        entity="northwind-derivatives",
+        incident_id="NWD-INC-0412",
+        category="degraded_service",
+        start=(-13, 2, 10),
+        detect_min=4,
+        minutes=42,
+        critical=False,
+        services="REST API",
+        clients=4_100,
+        clients_pct=0.6,
+        tx_pct=1.5,
+        impact=12_500.00,
+        jurisdictions=3,
+        cause="process_failure",
+        description="A configuration change raised REST API latency above 2 s for 42 min; the change was rolled "
+        "back. WebSocket and FIX sessions were not affected.",
+    ),
+    IncidentSpec(
+        entity="meridian-credit",
+        incident_id="MCP-2025-018",
+        category="third_party",
+        start=(-8, 9, 0),
+        detect_min=25,
+        minutes=270,
+        critical=False,
+        services="collateral custody;margin calls",
+        clients=46,
+        clients_pct=3.1,
+        tx_pct=0.0,
+        impact=0.0,
+        jurisdictions=2,
+        cause="external_event",
+        description="The custodian's API returned stale balances for 4 h 30 min; margin calls were checked by "
+        "hand against the custodian's statements.",
+    ),
+    IncidentSpec(
+        entity="quayside-markets",
+        incident_id="QMM-11-2025-02",
+        category="withdrawal_halt",
+        start=(-4, 6, 20),
+        detect_min=3,
+        minutes=45,
+        critical=False,
+        services="solana USDC market withdrawals",
+        clients=2_310,
+        clients_pct=1.8,
+        tx_pct=0.9,
+        impact=0.0,
+        jurisdictions=0,
+        cause="human_error",
+        description="A guardian paused withdrawals on the Solana USDC market after a mistaken parameter update; "
+        "the pause was lifted after review.",
+    ),
+    IncidentSpec(
+        entity="stillwater-stable",
+        incident_id="SWS-2025-006",
+        category="collateral_depeg",
+        start=(-17, 15, 0),
+        detect_min=12,
+        minutes=180,
+        critical=False,
+        services="vault collateral pricing",
+        clients=0,
+        clients_pct=0.0,
+        tx_pct=0.0,
+        impact=0.0,
+        jurisdictions=0,
+        cause="external_event",
+        description="A liquid staking token accepted as vault collateral traded 1.8 % below its redemption "
+        "value for about 3 h; no vault fell below its liquidation ratio.",
+    ),
+)
+
+_OCT_INCIDENTS: tuple[IncidentSpec, ...] = (
+    IncidentSpec(
+        entity="northwind-derivatives",
+        incident_id="NWD-INC-0398",
+        category="degraded_service",
+        start=(0, 0, 25),
+        detect_min=3,
+        minutes=150,
+        critical=True,
+        services="order entry;REST API;WebSocket API",
+        clients=96_000,
+        clients_pct=14.2,
+        tx_pct=22.0,
+        impact=410_000.00,
+        jurisdictions=11,
+        compensation=150_000.00,
+        cause="system_failure",
+        description="Order entry latency rose above 5 s while order traffic reached 12x its usual level after the "
+        "tariff announcement; some clients could not add margin before liquidation.",
+    ),
+    IncidentSpec(
+        entity="aurora-perps",
+        incident_id="AUR-2025-10-03",
+        category="collateral_depeg",
+        start=(0, 0, 40),
+        detect_min=9,
+        minutes=55,
+        critical=True,
+        services="price oracle;liquidation engine",
+        clients=3_420,
+        clients_pct=2.6,
+        tx_pct=3.3,
+        impact=0.0,
+        jurisdictions=0,
+        linked_liquidations=20,
+        compensation_share=1.0,
+        cause="external_event",
+        description="The sUSDA collateral token briefly traded at 0.66 USD on one thin venue that the oracle "
+        "weighted; margin accounts holding it were liquidated. All losses were refunded from the treasury.",
+    ),
+    IncidentSpec(
+        entity="harbourline-exchange",
+        incident_id="HBX-ADL-1010",
+        category="adl_activation",
+        start=(0, 1, 5),
+        detect_min=0,
+        minutes=95,
+        critical=False,
+        services="auto-deleveraging;insurance fund",
+        clients=11_900,
+        clients_pct=3.6,
+        tx_pct=1.0,
+        impact=0.0,
+        jurisdictions=9,
+        cause="external_event",
+        description="Auto-deleveraging ran on all USDT-margined perpetuals for 1 h 35 min after the insurance "
+        "fund reached its floor.",
+    ),
+    IncidentSpec(
+        entity="solstice-digital",
+        incident_id="SDX-INC-2025-027",
+        category="withdrawal_halt",
+        start=(1, 2, 0),
+        detect_min=0,
+        minutes=130,
+        critical=True,
+        services="crypto withdrawals",
+        clients=21_000,
+        clients_pct=4.4,
+        tx_pct=6.0,
+        impact=35_000.00,
+        jurisdictions=14,
+        cause="process_failure",
+        description="Withdrawals were paused while hot wallets were refilled from cold storage.",
+    ),
+)
+
+SCENARIOS: dict[str, Scenario] = {
+    "2025-11": Scenario(
+        surge_day=21,
+        surge_hour=0,
+        btc_long_cents=406_880_000_00,
+        btc_short_cents=163_070_000_00,
+        largest_cents=96_510_000_00,
+        largest_symbol=("northwind-derivatives", "BTC-USD"),
+        prices={
+            "BTC": (
+                (0, 110_900),
+                (6, 108_200),
+                (11, 106_400),
+                (16, 104_800),
+                (20, 103_600),
+                (21, 98_900),
+                (25, 99_700),
+                (30, 97_600),
+            ),
+            "ETH": ((0, 3_880), (10, 3_560), (20, 3_240), (21, 2_960), (30, 2_850)),
+            "SOL": ((0, 186), (10, 168), (20, 154), (21, 139), (30, 132)),
+            "XRP": ((0, 2.48), (20, 2.21), (21, 2.05), (30, 2.02)),
+            "DOGE": ((0, 0.1852), (20, 0.1601), (21, 0.1466), (30, 0.1421)),
+            "AVAX": ((0, 18.9), (20, 15.8), (21, 14.1), (30, 13.6)),
+            "LINK": ((0, 16.2), (20, 14.1), (21, 12.9), (30, 12.5)),
+        },
+        open_interest_usd=((0, 128e9), (20, 121e9), (21, 110e9), (30, 104e9)),
+        other_surge_usd=385e6,
+        background_usd=2.6e9,
+        lending_scale=1.0,
+        cdp_scale=1.0,
+        dat_cutoff=dt.date(2025, 11, 30),
+        incidents=_NOV_INCIDENTS,
+    ),
+    "2025-10": Scenario(
+        surge_day=10,
+        surge_hour=21,
+        btc_long_cents=1_842_500_000_00,
+        btc_short_cents=268_400_000_00,
+        largest_cents=87_420_000_00,
+        largest_symbol=("northwind-derivatives", "BTC-USD"),
+        prices={
+            "BTC": (
+                (0, 116_500),
+                (6, 124_700),
+                (9, 121_600),
+                (10, 113_200),
+                (11, 110_700),
+                (20, 110_500),
+                (31, 109_600),
+            ),
+            "ETH": ((0, 4_300), (6, 4_690), (10, 3_840), (20, 3_980), (31, 3_860)),
+            "SOL": ((0, 220), (6, 232), (10, 182), (20, 190), (31, 187)),
+            "XRP": ((0, 2.98), (6, 2.96), (10, 2.36), (31, 2.50)),
+            "DOGE": ((0, 0.2503), (6, 0.2601), (10, 0.1899), (31, 0.1866)),
+            "AVAX": ((0, 29.6), (6, 30.8), (10, 20.5), (31, 18.8)),
+            "LINK": ((0, 21.9), (6, 22.6), (10, 17.4), (31, 17.1)),
+        },
+        open_interest_usd=((0, 142e9), (9, 151e9), (10, 118e9), (31, 126e9)),
+        other_surge_usd=1.35e9,
+        background_usd=3.1e9,
+        lending_scale=0.9,
+        cdp_scale=0.92,
+        dat_cutoff=dt.date(2025, 10, 31),
+        incidents=_OCT_INCIDENTS,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """The calendar month being reported."""
+
+    label: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    """The first instant after the period."""
+
+    @property
+    def days(self) -> int:
+        return int((self.end - self.start) / pd.Timedelta(days=1))
+
+
+def parse_period(period: str) -> Period:
+    """The period `YYYY-MM` as its first instant and the first instant after it (UTC)."""
+    if not PERIOD_PATTERN.fullmatch(period):
+        raise ValueError(f"period must be YYYY-MM, got {period!r}")
+    start = pd.Timestamp(f"{period}-01T00:00:00Z")
+    return Period(period, start, start + pd.DateOffset(months=1))
+
+
+def scenario_for(period: Period) -> Scenario:
+    """The scenario of a period: its own, or the 2025-11 one with its dates moved into the period."""
+    if period.label in SCENARIOS:
+        return SCENARIOS[period.label]
+    base = SCENARIOS["2025-11"]
+    last = period.days
+    moved = base.__dict__ | {
+        "surge_day": min(base.surge_day, last),
+        "dat_cutoff": (period.end - pd.Timedelta(days=1)).date(),
+    }
+    return Scenario(**moved)
