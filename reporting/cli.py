@@ -77,7 +77,7 @@ def build(submissions: Path, period: str, out: Path, prior: Path | None, config:
     )
     for s in result.rejected:
         click.echo(f"  rejected: {s.source} ({s.errors} error(s); see validation-{period}.json)")
-    if result.metrics is None:
+    if result.report is None:
         click.echo("--strict: the build failed because submissions were rejected; nothing was written.", err=True)
         sys.exit(1)
     for path in result.written:

@@ -23,8 +23,10 @@ from reporting import __version__
 from reporting.config import Thresholds, load_thresholds
 from reporting.contract import SCHEMA_VERSION, json_schemas
 from reporting.ingest.model import Limits
-from reporting.metrics.compute import Metrics, compute_metrics
+from reporting.metrics.compute import Metrics, compute_metrics_from_partials
 from reporting.metrics.coverage import count_coverage
+from reporting.metrics.partials import Partials, combine_partials, compute_partials
+from reporting.render.model import Report, ReportOptions
 from reporting.render.validation import validation_to_dict
 from reporting.validate.folder import validate_folder
 from reporting.validate.model import ValidatedSubmission
@@ -51,23 +53,34 @@ def run_validation(path: Path, period: str | None, limits: Limits | None = None)
     return validate_folder(path, period, limits, progress=_progress)
 
 
+@dataclass(frozen=True)
+class PeriodResult:
+    """A period's submissions after validation, the partials of the accepted ones, and the metrics."""
+
+    submissions: list[ValidatedSubmission]
+    partials: Partials
+    metrics: Metrics
+
+
 def compute_period(
     path: Path,
     period: str,
     thresholds: Thresholds | None = None,
     prior: dict[str, Any] | None = None,
     limits: Limits | None = None,
-) -> tuple[list[ValidatedSubmission], Metrics]:
+) -> PeriodResult:
     """Validate a period's submissions and compute its metrics from the accepted ones."""
     submissions = run_validation(path, period, limits)
-    metrics = compute_metrics(
-        submissions,
+    accepted = [s for s in submissions if s.status == "accepted" and s.header is not None]
+    partials = combine_partials(compute_partials(s.header, s.tables) for s in accepted if s.header is not None)
+    metrics = compute_metrics_from_partials(
+        partials,
         period,
         thresholds or load_thresholds(None),
         coverage=count_coverage(submissions),
         prior=prior,
     )
-    return submissions, metrics
+    return PeriodResult(submissions, partials, metrics)
 
 
 def previous_period(period: str) -> str:
@@ -85,15 +98,14 @@ def load_prior(prior: Path, period: str, thresholds: Thresholds) -> dict[str, An
             raise BuildError(f"--prior {prior} is not a metrics JSON file written by riskreport build.")
         return data
     if prior.is_dir():
-        _, metrics = compute_period(prior, previous_period(period), thresholds)
-        return metrics.to_dict()
+        return compute_period(prior, previous_period(period), thresholds).metrics.to_dict()
     raise BuildError(f"--prior {prior} is neither a metrics JSON file nor a submissions folder.")
 
 
 @dataclass
 class BuildResult:
     submissions: list[ValidatedSubmission]
-    metrics: Metrics | None
+    report: Report | None
     written: list[Path] = field(default_factory=list)
 
     @property
@@ -121,14 +133,9 @@ def run_build(
         raise BuildError(f"--out {out} is inside the submissions folder; choose a folder outside it.")
     thresholds = load_thresholds(config)
     prior_metrics = load_prior(prior, period, thresholds) if prior is not None else None
-    submissions, metrics = compute_period(submissions_path, period, thresholds, prior_metrics, limits)
-    result = BuildResult(submissions, metrics)
-    if strict and result.rejected:
-        return BuildResult(submissions, None)
-    documents = {
-        f"metrics-{period}.json": _json_bytes(metrics.to_dict()),
-        f"validation-{period}.json": _json_bytes(validation_to_dict(submissions)),
-    }
+    computed = compute_period(submissions_path, period, thresholds, prior_metrics, limits)
+    if strict and any(s.status == "rejected" for s in computed.submissions):
+        return BuildResult(computed.submissions, None)
     options = {
         "submissions": str(submissions_path),
         "period": period,
@@ -136,19 +143,37 @@ def run_build(
         "config": None if config is None else str(config),
         "strict": strict,
     }
-    manifest = build_manifest(submissions, documents, options, thresholds)
+    metrics_json = _json_bytes(computed.metrics.to_dict())
+    report = Report(
+        period=period,
+        metrics=computed.metrics,
+        partials=computed.partials,
+        submissions=computed.submissions,
+        thresholds=thresholds,
+        provenance=describe_provenance(computed.submissions, options, thresholds),
+        report_id=f"RR-{period}-{hashlib.sha256(metrics_json).hexdigest()[:10].upper()}",
+        metrics_json=metrics_json,
+        options=ReportOptions(generated_at=_run_time()),
+    )
+    documents = {
+        f"metrics-{period}.json": metrics_json,
+        f"validation-{period}.json": _json_bytes(validation_to_dict(computed.submissions)),
+    }
+    manifest = {
+        **report.provenance,
+        "outputs": [
+            {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            for name, data in documents.items()
+        ],
+    }
     documents[f"manifest-{period}.json"] = _json_bytes(manifest)
-    result.written = publish(documents, out)
-    return result
+    return BuildResult(computed.submissions, report, publish(documents, out))
 
 
-def build_manifest(
-    submissions: list[ValidatedSubmission],
-    documents: dict[str, bytes],
-    options: dict[str, Any],
-    thresholds: Thresholds,
+def describe_provenance(
+    submissions: list[ValidatedSubmission], options: dict[str, Any], thresholds: Thresholds
 ) -> dict[str, Any]:
-    """What went into the build and what came out, with SHA-256 digests, versions and settings.
+    """What went into the build: every input file with its SHA-256, versions, options and thresholds.
 
     The time of the run is recorded here only; `SOURCE_DATE_EPOCH` fixes it for reproducible builds.
     """
@@ -168,10 +193,6 @@ def build_manifest(
         "options": options,
         "thresholds": thresholds.to_dict(),
         "inputs": inputs,
-        "outputs": [
-            {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-            for name, data in documents.items()
-        ],
     }
 
 
