@@ -1,8 +1,10 @@
 """Reading the table files of the folder container: `<table>.csv` and `<table>.parquet`.
 
-Both give a table of text columns with the file's own column names, as the other containers do.
-CSV is parsed by pyarrow's multithreaded reader with every column read as text, never inferred
-(inference would turn `1250.10` into `1250.1`), so a million-row file costs no Python per row.
+Both give a table with the file's own column names, as the other containers do. CSV is parsed by
+pyarrow's multithreaded reader, so a million-row file costs no Python per row. Types are never
+inferred: each column the contract types (money, numbers, dates, timestamps, booleans) is parsed
+with that type while reading, and when any value of the file does not parse, the whole file is read
+again as text, so that validation can name each bad value as it was written.
 Parquet columns are typed, so each is written back as the text a submitter would have put in a CSV:
 timestamps in ISO 8601 (UTC with `Z` when the column has a zone, without a zone otherwise, which
 validation then reports), dates as `YYYY-MM-DD`, booleans as `true`/`false`, numbers and decimals
@@ -15,6 +17,7 @@ import codecs
 import csv
 import json
 import re
+from collections import Counter
 from decimal import Decimal
 
 import pyarrow as pa
@@ -22,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from reporting.contract import TABLES, column_specs
 from reporting.findings import Finding
 from reporting.ingest.model import Limits, RawTable
 
@@ -68,19 +72,16 @@ def table_from_csv(name: str, data: bytes, file: str, limits: Limits) -> tuple[R
         arrays = [pa.array([], pa.string()) for _ in names]
         return RawTable(name=name, file=file, data=pa.table(arrays, names=names), first_row=FIRST_DATA_ROW), []
     keys = [f"column_{index}" for index in range(len(names))]
+    body = pa.py_buffer(data).slice(header_end)
+    # A quoted value may hold a line break, which the faster parallel line splitting would cut.
+    parse = pa_csv.ParseOptions(newlines_in_values=data.find(b'"', header_end) >= 0)
     try:
-        table = pa_csv.read_csv(
-            pa.BufferReader(pa.py_buffer(data).slice(header_end)),
-            read_options=pa_csv.ReadOptions(column_names=keys),
-            # A quoted value may hold a line break, which the faster parallel line splitting would cut.
-            parse_options=pa_csv.ParseOptions(newlines_in_values=data.find(b'"', header_end) >= 0),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(keys, pa.string()),
-                null_values=[""],
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-            ),
-        )
+        try:
+            # The fast path: parse each column with the contract's type while reading. Any value that
+            # does not parse sends the whole table down the text path, where validation names it.
+            table = _read_csv_body(body, keys, parse, contract_types(name, names))
+        except pa.ArrowInvalid:
+            table = _read_csv_body(body, keys, parse, {})
     except pa.ArrowInvalid as error:
         if "invalid UTF8" in str(error):
             return None, [encoding_finding(name, data, file)]
@@ -89,6 +90,50 @@ def table_from_csv(name: str, data: bytes, file: str, limits: Limits) -> tuple[R
     if too_many is not None:
         return None, [too_many]
     return RawTable(name=name, file=file, data=table.rename_columns(names), first_row=FIRST_DATA_ROW), []
+
+
+def _read_csv_body(
+    body: pa.Buffer, keys: list[str], parse: pa_csv.ParseOptions, types: dict[int, pa.DataType]
+) -> pa.Table:
+    column_types = {key: types.get(index, pa.string()) for index, key in enumerate(keys)}
+    return pa_csv.read_csv(
+        pa.BufferReader(body),
+        read_options=pa_csv.ReadOptions(column_names=keys),
+        parse_options=parse,
+        convert_options=pa_csv.ConvertOptions(
+            column_types=column_types,
+            null_values=[""],
+            true_values=["true"],
+            false_values=["false"],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        ),
+    )
+
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "money": pa.float64(),
+    "price": pa.float64(),
+    "number": pa.float64(),
+    "integer": pa.int64(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("ns", tz="UTC"),
+    "boolean": pa.bool_(),
+}
+
+
+def contract_types(table: str, names: list[str]) -> dict[int, pa.DataType]:
+    """Arrow types for the columns, by position, that the contract types as other than text.
+
+    Duplicated and unknown columns stay text, for validation to report as they are.
+    """
+    kinds = {spec.name: spec.kind for spec in column_specs(TABLES[table])} if table in TABLES else {}
+    counts = Counter(names)
+    return {
+        index: ARROW_TYPES[kinds[column]]
+        for index, column in enumerate(names)
+        if counts[column] == 1 and kinds.get(column) in ARROW_TYPES
+    }
 
 
 def csv_header_end(data: bytes) -> int | None:

@@ -36,8 +36,10 @@ class InputFile:
 class RawTable:
     """One table as submitted.
 
-    `data` has one string column per column of the file, in file order, with the file's own column
-    names (duplicates and unknown names included: validation reports them). An empty cell is null.
+    `data` has one column per column of the file, in file order, with the file's own column names
+    (duplicates and unknown names included: validation reports them). An empty cell is null. Columns
+    are text, except where a reader could already parse every value with the contract's type (the
+    fast path for clean CSV files).
     `first_row` is the row number the submitter sees for the first data row: 2 for CSV, Parquet and
     sheets (the header is row 1), 0 for a JSON array.
     """

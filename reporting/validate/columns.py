@@ -84,6 +84,8 @@ class TableCheck:
     def check_column(self, spec: ColumnSpec, text: pa.Array) -> pa.Array:
         """Check one column against its spec; return it typed, null where the value is missing or invalid."""
         name = spec.name
+        if not pa.types.is_string(text.type):
+            return self.check_typed(spec, text)
         if text.null_count < len(text) and pc.any(pc.equal(pc.binary_length(text), 0)).as_py():
             text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
         if text.null_count:
@@ -96,6 +98,48 @@ class TableCheck:
             bad &= present
         self.invalid[name] = bad
         return pc.if_else(pa.array(bad), pa.scalar(None, typed.type), typed) if bad.any() else typed
+
+    def check_typed(self, spec: ColumnSpec, values: pa.Array) -> pa.Array:
+        """Check a column that the reader could already parse with the contract's type.
+
+        Only what parsing cannot settle is left: missing values, non-finite numbers, decimal places,
+        ranges and allowed values. Findings quote the parsed value.
+        """
+        name = spec.name
+        bad = np.zeros(len(values), dtype=bool)
+        if values.null_count and not spec.nullable:
+            self.flag("value-missing", ~_mask(pc.is_valid(values)), name, None, f"{name} is required but empty.")
+        if spec.kind in ("money", "price", "number"):
+            bad = _mask(pc.invert(pc.is_finite(values)))
+            self.flag("value-not-number", bad, name, values, f"{name} must be a finite number; got {{value}}.")
+            if spec.decimal_places is not None:
+                x = values.to_numpy(zero_copy_only=False)
+                with np.errstate(invalid="ignore"):
+                    # A value with at most `decimal_places` decimals survives rounding to them exactly.
+                    too_precise = (np.round(x, spec.decimal_places) != x) & np.isfinite(x)
+                self.flag(
+                    "value-precision",
+                    too_precise,
+                    name,
+                    values,
+                    f"{name} has more than {spec.decimal_places} decimal places: {{value}}.",
+                )
+                bad |= too_precise
+        if spec.kind == "integer" and spec.choices:
+            not_allowed = _mask(pc.invert(pc.is_in(values, pa.array([int(c) for c in spec.choices]))))
+            not_allowed &= _mask(pc.is_valid(values))
+            self.flag(
+                "value-not-allowed",
+                not_allowed,
+                name,
+                values,
+                f"{name} must be one of {', '.join(spec.choices)}; got {{value}}.",
+            )
+            bad |= not_allowed
+        if spec.kind in ("money", "price", "number", "integer"):
+            bad |= self.check_range(spec, values, values)
+        self.invalid[name] = bad
+        return pc.if_else(pa.array(bad), pa.scalar(None, values.type), values) if bad.any() else values
 
     def check_range(self, spec: ColumnSpec, text: pa.Array, values: pa.Array) -> np.ndarray:
         """Flag numbers outside ge/gt/le; return the mask of those rows."""
@@ -291,8 +335,7 @@ class TableCheck:
 
         def check(spec: ColumnSpec) -> tuple[pa.Array, TableCheck]:
             own = TableCheck(self.raw, FindingLog(cap=self.log.cap), self.table, self.first_row)
-            text = pc.cast(data.column(names.index(spec.name)).combine_chunks(), pa.string())
-            return own.check_column(spec, text), own
+            return own.check_column(spec, data.column(names.index(spec.name)).combine_chunks()), own
 
         if data.num_rows < PARALLEL_ROWS:
             return [check(spec) for spec in specs]
