@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import mmap
 import re
 from collections import Counter
 from decimal import Decimal
@@ -37,11 +38,14 @@ MAX_HEADER_BYTES = 1024**2
 UTF8_CHECK_CHUNK = 1 << 22
 """Bytes decoded at a time when locating the first byte that is not UTF-8."""
 # Anything but line breaks after the header: a data row, even of empty cells in a one-column table.
+FileBytes = bytes | mmap.mmap
+"""A file's contents: read into memory, or mapped (large table files)."""
+
 BODY_TEXT = re.compile(rb"[^\r\n]")
 NOT_BLANK = re.compile(rb"\S")
 
 
-def table_from_csv(name: str, data: bytes, file: str, limits: Limits) -> tuple[RawTable | None, list[Finding]]:
+def table_from_csv(name: str, data: FileBytes, file: str, limits: Limits) -> tuple[RawTable | None, list[Finding]]:
     """One CSV table: comma separated, UTF-8, first row = column names, empty cell = null.
 
     A UTF-8 byte order mark is accepted; CRLF and LF line endings both work; blank lines are skipped.
@@ -50,7 +54,7 @@ def table_from_csv(name: str, data: bytes, file: str, limits: Limits) -> tuple[R
     null too, as in every container. A malformed file (ragged rows, an unclosed quote) gives
     `file-unreadable` with the parser's message.
     """
-    if not NOT_BLANK.search(data, len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0):
+    if not NOT_BLANK.search(data, len(UTF8_BOM) if data[: len(UTF8_BOM)] == UTF8_BOM else 0):
         return None, [Finding("file-unreadable", file, table=name, message="The file is empty.")]
     header_end = csv_header_end(data)
     if header_end is None:
@@ -136,7 +140,7 @@ def contract_types(table: str, names: list[str]) -> dict[int, pa.DataType]:
     }
 
 
-def csv_header_end(data: bytes) -> int | None:
+def csv_header_end(data: FileBytes) -> int | None:
     """Where the header record ends, just past its line break; None when it is not complete.
 
     A quoted column name may hold a line break, so the record ends at the first line break that
@@ -149,14 +153,14 @@ def csv_header_end(data: bytes) -> int | None:
         if newline < 0 and len(data) > MAX_HEADER_BYTES:
             return None
         end = len(data) if newline < 0 else newline + 1
-        if data.count(b'"', 0, end) % 2 == 0:
+        if data[:end].count(b'"') % 2 == 0:
             return end
         if newline < 0:
             return None
         start = newline + 1
 
 
-def encoding_finding(name: str, data: bytes, file: str) -> Finding:
+def encoding_finding(name: str, data: FileBytes, file: str) -> Finding:
     """A `file-encoding` finding naming the line of the first byte that is not UTF-8.
 
     Called only once the parser has failed, so a valid file is never decoded twice.
@@ -168,13 +172,13 @@ def encoding_finding(name: str, data: bytes, file: str) -> Finding:
             decoder.decode(view[start : start + UTF8_CHECK_CHUNK], final=start + UTF8_CHECK_CHUNK >= len(data))
         except UnicodeDecodeError as error:
             offset = start + error.start
-            line = data.count(b"\n", 0, offset) + 1
+            line = data[:offset].count(b"\n") + 1
             message = f"The file is not UTF-8 text: byte 0x{data[offset]:02X} on line {line} is not valid UTF-8."
             return Finding("file-encoding", file, table=name, message=message)
     return Finding("file-encoding", file, table=name, message="The file is not UTF-8 text.")
 
 
-def table_from_parquet(name: str, data: bytes, file: str, limits: Limits) -> tuple[RawTable | None, list[Finding]]:
+def table_from_parquet(name: str, data: FileBytes, file: str, limits: Limits) -> tuple[RawTable | None, list[Finding]]:
     """One Parquet table, every column turned into text; the row count is checked before reading."""
     try:
         with pq.ParquetFile(pa.BufferReader(pa.py_buffer(data))) as parquet:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import mmap
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from reporting.contract import TABLES
@@ -181,16 +183,23 @@ def read_folder(path: Path, source: str, limits: Limits) -> RawSubmission:
 
 def read_table_file(path: Path, name: str, file: str, limits: Limits, submission: RawSubmission) -> RawTable | None:
     """One table file of a folder submission; findings go to `submission`."""
-    data = read_file(path, file, limits, submission)
+    data = read_file(path, file, limits, submission, record=False, mapped=True)
     if data is None:
         return None
-    table, findings = TABLE_READERS[path.suffix](name, data, file, limits)
+    # Hashing a large file costs about as much as parsing it; both release the GIL, so they overlap.
+    with ThreadPoolExecutor(max_workers=1) as hasher:
+        digest = hasher.submit(lambda: hashlib.sha256(data).hexdigest())
+        table, findings = TABLE_READERS[path.suffix](name, data, file, limits)
+        submission.files.append(InputFile(path=file, sha256=digest.result(), bytes=len(data)))
     submission.findings += findings
     return table
 
 
-def read_file(path: Path, file: str, limits: Limits, submission: RawSubmission) -> bytes | None:
-    """The bytes of one plain file, recorded in `submission.files`; None, with a finding, when refused.
+def read_file(
+    path: Path, file: str, limits: Limits, submission: RawSubmission, record: bool = True, mapped: bool = False
+) -> bytes | mmap.mmap | None:
+    """The bytes of one plain file, recorded in `submission.files` unless `record` is false (then the
+    caller records it); None, with a finding, when refused. `mapped` maps the file instead of reading it.
 
     The file is opened without following links and checked to be a regular file of at most
     `limits.max_file_bytes` before it is read. A file over the limit is not read, so not recorded.
@@ -214,7 +223,11 @@ def read_file(path: Path, file: str, limits: Limits, submission: RawSubmission) 
             if status.st_size > limits.max_file_bytes:
                 submission.findings.append(too_large(file, status.st_size, limits))
                 return None
-            data = stream.read(limits.max_file_bytes + 1)
+            if mapped and status.st_size > 0:
+                # Large table files are mapped rather than copied; the parsers read them in place.
+                data = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+            else:
+                data = stream.read(limits.max_file_bytes + 1)
     except OSError as error:
         message = f"The file could not be read: {error.strerror}."
         submission.findings.append(Finding("file-unreadable", file, message=message))
@@ -222,7 +235,8 @@ def read_file(path: Path, file: str, limits: Limits, submission: RawSubmission) 
     if len(data) > limits.max_file_bytes:  # it grew after the size check
         submission.findings.append(too_large(file, len(data), limits))
         return None
-    submission.files.append(InputFile(path=file, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data)))
+    if record:
+        submission.files.append(InputFile(path=file, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data)))
     return data
 
 

@@ -62,6 +62,7 @@ class TableCheck:
         # Rows whose value in a column was invalid (and so read as null), by column: row rules skip
         # them, since the column check has already said what is wrong.
         self.invalid: dict[str, np.ndarray] = {}
+        self.distinct: int | None = None  # distinct values of a one-column key, once counted
 
     def flag(self, code: str, mask: np.ndarray, column: str, values: pa.Array | None, message: str) -> None:
         self.log.add_rows(
@@ -191,7 +192,7 @@ class TableCheck:
         """Flag money with more than 2 decimals and prices with more than 8 (trailing zeros aside)."""
         if spec.decimal_places is None:
             return np.zeros(len(text), dtype=bool)
-        too_precise = _mask(_matches(text, r"^[^eE]*\.[0-9]{%d}[0-9]*[1-9]" % spec.decimal_places))
+        too_precise = _mask(_matches(text, rf"^[^eE]*\.[0-9]{{{spec.decimal_places}}}[0-9]*[1-9]"))
         self.flag(
             "value-precision",
             too_precise,
@@ -305,7 +306,9 @@ class TableCheck:
             seen.add(name)
         typed: dict[str, pa.Array] = {}
         present = [spec for spec in specs if spec.name in seen]
-        for spec, (column, check) in zip(present, self._map_columns(present), strict=True):
+        key = model.unique[0] if len(model.unique) == 1 and model.unique[0] in seen else None
+        checked, self.distinct = self._map_columns(present, key)
+        for spec, (column, check) in zip(present, checked, strict=True):
             typed[spec.name] = column
             self.log.merge(check.log)
             self.invalid.update(check.invalid)
@@ -321,14 +324,17 @@ class TableCheck:
         table = pa.table({spec.name: typed[spec.name] for spec in specs})
         frame = table.to_pandas(date_as_object=False)
         self.check_rules(model.rules, frame)
-        self.check_unique(model.unique, table, frame)
+        self.check_unique(model.unique, frame)
         return frame
 
-    def _map_columns(self, specs: list[ColumnSpec]) -> list[tuple[pa.Array, TableCheck]]:
+    def _map_columns(
+        self, specs: list[ColumnSpec], key: str | None
+    ) -> tuple[list[tuple[pa.Array, TableCheck]], int | None]:
         """Check columns independently, each with a log of its own; large tables use every core.
 
-        pyarrow kernels release the GIL, so threads run the checks of different columns at once.
-        The logs are merged in column order afterwards, so the findings do not depend on timing.
+        pyarrow kernels release the GIL, so threads run the checks of different columns at once,
+        and the count of distinct values of a one-column key along with them. The logs are merged
+        in column order afterwards, so the findings do not depend on timing.
         """
         data = self.raw.data
         names = data.column_names
@@ -337,10 +343,20 @@ class TableCheck:
             own = TableCheck(self.raw, FindingLog(cap=self.log.cap), self.table, self.first_row)
             return own.check_column(spec, data.column(names.index(spec.name)).combine_chunks()), own
 
+        def count_distinct() -> int | None:
+            if key is None:
+                return None
+            # Sorting and comparing neighbours is about twice as fast as hashing a million strings.
+            column = data.column(names.index(key)).combine_chunks()
+            ordered = column.take(pc.sort_indices(column))
+            repeats = pc.sum(pc.equal(ordered[1:], ordered[:-1])).as_py() or 0
+            return len(column) - repeats
+
         if data.num_rows < PARALLEL_ROWS:
-            return [check(spec) for spec in specs]
+            return [check(spec) for spec in specs], count_distinct()
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            return list(pool.map(check, specs))
+            distinct = pool.submit(count_distinct)
+            return list(pool.map(check, specs)), distinct.result()
 
     def check_rules(self, rules: tuple[RowRule, ...], frame: pd.DataFrame) -> None:
         for rule in rules:
@@ -349,11 +365,11 @@ class TableCheck:
                 mask &= ~self.invalid[rule.column]
             self.flag_column(rule.code, mask, rule.column, RULE_MESSAGES[rule.code])
 
-    def check_unique(self, key: tuple[str, ...], table: pa.Table, frame: pd.DataFrame) -> None:
+    def check_unique(self, key: tuple[str, ...], frame: pd.DataFrame) -> None:
         if not key or frame.empty:
             return
-        if len(key) == 1 and len(pc.unique(table.column(key[0]))) == len(frame):
-            return  # the common case, settled by one hash pass
+        if self.distinct == len(frame):
+            return  # the common case, settled by one hash pass while the columns were checked
         self.flag_column(
             "duplicate-key",
             frame.duplicated(subset=list(key), keep="first"),
