@@ -120,7 +120,11 @@ def sample(period: str | None, out: Path, seed: int, liquidations: int) -> None:
 
     if period is None:
         raise click.UsageError("--period is required")
-    for path in write_sample(period, out, seed=seed, liquidations=liquidations):
+    try:
+        written = write_sample(period, out, seed=seed, liquidations=liquidations)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    for path in written:
         click.echo(path)
 
 

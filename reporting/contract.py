@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, ClassVar, Literal
 
 import pandas as pd
@@ -65,13 +66,18 @@ class ContractModel(BaseModel):
 
     @model_validator(mode="after")
     def _check_rules(self) -> ContractModel:
-        # The row-by-row path: run the same column rules on a one-row frame.
+        # The row-by-row path: run the same column rules on a one-row frame typed as validation types it.
         if self.rules:
-            frame = pd.DataFrame([self.model_dump()])
-            for column in self.model_fields_set | set(type(self).model_fields):
-                value = getattr(self, column)
-                if isinstance(value, Decimal):
-                    frame[column] = float(value)
+            row: dict[str, object] = {}
+            for spec in column_specs(type(self)):
+                value = getattr(self, spec.name)
+                if spec.kind in ("money", "price", "number", "integer"):
+                    row[spec.name] = float("nan") if value is None else float(value)
+                elif spec.kind in ("date", "timestamp"):
+                    row[spec.name] = pd.to_datetime(value, utc=spec.kind == "timestamp")
+                else:
+                    row[spec.name] = value
+            frame = pd.DataFrame([row])
             broken = [rule.code for rule in self.rules if bool(rule.violated(frame).fillna(False).iloc[0])]
             errors = [code for code in broken if code not in WARNING_RULES]
             if errors:
@@ -571,6 +577,7 @@ def _unwrap(annotation: object) -> tuple[object, bool, list[object]]:
             return annotation, nullable, metadata
 
 
+@cache
 def column_specs(model: type[ContractModel]) -> list[ColumnSpec]:
     """The columns of a table (or the fields of the header), in contract order."""
     specs = []

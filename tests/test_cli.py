@@ -118,8 +118,13 @@ def test_out_inside_submissions_folder_is_refused(tmp_path: Path) -> None:
     assert not (SAMPLE / "2025-11" / "reports").exists()
 
 
+def exact(value: object) -> Decimal:
+    """A submitted amount as a Decimal: text as written, or a parsed float by its shortest repr."""
+    return Decimal(value if isinstance(value, str) else repr(value))
+
+
 def test_money_totals_agree_with_exact_decimal_sums(built: Path) -> None:
-    """Recompute totals from the submitted text with Decimal: the metrics must agree to the cent."""
+    """Recompute totals from the submitted amounts with Decimal: the metrics must agree to the cent."""
     sums: dict[str, Decimal] = {"liquidations": Decimal(0), "cefi": Decimal(0), "defi": Decimal(0), "cdp": Decimal(0)}
     paths, _ = discover_submissions(SAMPLE / "2025-11")
     for path in paths:
@@ -127,15 +132,15 @@ def test_money_totals_agree_with_exact_decimal_sums(built: Path) -> None:
         kind = raw.header["entity_type"]
         if "liquidations" in raw.tables:
             sums["liquidations"] += sum(
-                Decimal(v) for v in raw.tables["liquidations"].data.column("notional_usd").to_pylist()
+                exact(v) for v in raw.tables["liquidations"].data.column("notional_usd").to_pylist()
             )
         if "loans" in raw.tables:
             loans = raw.tables["loans"].data.to_pylist()
             key = "cefi" if kind == "cefi_lender" else "defi"
-            sums[key] += sum(Decimal(r["borrowed_usd"]) for r in loans if r["collateral_asset"] != "NONE")
+            sums[key] += sum(exact(r["borrowed_usd"]) for r in loans if r["collateral_asset"] != "NONE")
         if "cdp_supply" in raw.tables:
             sums["cdp"] += sum(
-                Decimal(v) for v in raw.tables["cdp_supply"].data.column("crypto_backed_supply_usd").to_pylist()
+                exact(v) for v in raw.tables["cdp_supply"].data.column("crypto_backed_supply_usd").to_pylist()
             )
     metrics = json.loads((built / "metrics-2025-11.json").read_text())
     assert Decimal(str(metrics["derivatives"]["liquidations_total_usd"])) == sums["liquidations"]

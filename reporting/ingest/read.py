@@ -27,6 +27,8 @@ from reporting.ingest.model import Container, InputFile, Limits, RawSubmission, 
 from reporting.ingest.workbook import submission_from_workbook
 
 DEFAULT_LIMITS = Limits()
+FOLDER_NOTES = frozenset({"README.md", "README.txt"})
+"""Notes a supervisor may keep beside the submissions; they are not submissions and are not read."""
 HEADER_FILE = "submission.json"
 WORKBOOK_SUFFIX = ".xlsx"
 JSON_SUFFIX = ".json"
@@ -48,7 +50,8 @@ def discover_submissions(folder: Path, limits: Limits = DEFAULT_LIMITS) -> tuple
 
     A submission is a subfolder holding `submission.json`, an `.xlsx` workbook or a `.json` document.
     Links, devices, pipes and names with `..` give `file-unsafe-path` and are never followed; other
-    entries give `file-unrecognised`; hidden entries (name starting with '.') are skipped silently.
+    entries give `file-unrecognised`; hidden entries (name starting with '.') and a folder's notes
+    (README.md, README.txt) are skipped silently.
     When `folder` is itself one submission, it is the only one returned. Nothing is read here, so
     `limits` is unused; it is taken for symmetry with `read_submission`.
 
@@ -67,7 +70,7 @@ def discover_submissions(folder: Path, limits: Limits = DEFAULT_LIMITS) -> tuple
     with os.scandir(folder) as scan:
         entries = sorted(scan, key=lambda entry: entry.name)
     for entry in entries:
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or entry.name in FOLDER_NOTES:
             continue
         file = printable(entry.name)
         unsafe = unsafe_entry_reason(entry)
