@@ -27,7 +27,9 @@ CATALOGUE: dict[str, Code] = {
     "file-encoding": Code("error", "Save the file as UTF-8 text."),
     "file-too-large": Code("error", "Split the data or ask the supervisor to raise the size limit."),
     "file-zip-bomb": Code("error", "Save the workbook normally; its compressed contents expand far too much."),
-    "file-unsafe-path": Code("error", "Send plain files inside the submissions folder: no links, devices or '..' names."),
+    "file-unsafe-path": Code(
+        "error", "Send plain files inside the submissions folder: no links, devices or '..' names."
+    ),
     "file-unrecognised": Code("error", "Send a submission folder, an .xlsx workbook or a .json document."),
     "file-duplicate-table": Code("error", "Send each table once: in CSV or in Parquet, not both."),
     "table-unknown": Code("warning", "Remove the file or sheet, or rename it after a table of the format."),
@@ -69,9 +71,13 @@ CATALOGUE: dict[str, Code] = {
     "symbol-unknown": Code("error", "Use a symbol that appears in this submission's open_interest."),
     "incident-unknown": Code("error", "Use an incident_id listed in this submission's incidents table."),
     "cross-margin-above-balance": Code("error", "cross_margin_usd cannot exceed balance_usd."),
-    "collateral-zero-secured": Code("error", "Give the collateral value, or set collateral_asset to NONE if unsecured."),
+    "collateral-zero-secured": Code(
+        "error", "Give the collateral value, or set collateral_asset to NONE if unsecured."
+    ),
     "collateral-unsecured-nonzero": Code("error", "Set collateral_usd to 0 for unsecured (NONE) loans."),
-    "borrowed-above-supplied": Code("warning", "Check borrowed_usd and supplied_usd: a market rarely lends more than it holds."),
+    "borrowed-above-supplied": Code(
+        "warning", "Check borrowed_usd and supplied_usd: a market rarely lends more than it holds."
+    ),
     "funded-onchain-above-borrowed": Code("error", "funded_onchain_usd cannot exceed borrowed_usd."),
     "chain-required": Code("error", "Give the chain of every DeFi loan market."),
     "chain-not-allowed": Code("error", "Leave chain empty for CeFi loans."),
@@ -83,7 +89,9 @@ CATALOGUE: dict[str, Code] = {
     "incident-outside-period": Code("error", "Report incidents that started in the period or were still open in it."),
     # Submissions folder
     "submission-id-duplicate": Code("error", "Give every submission its own submission_id (a new UUID)."),
-    "entity-period-duplicate": Code("error", "Send one submission per entity and month, or mark the newer one with restates."),
+    "entity-period-duplicate": Code(
+        "error", "Send one submission per entity and month, or mark the newer one with restates."
+    ),
     "restates-unknown": Code("warning", "Check restates: no submission with that submission_id is in the folder."),
     "findings-capped": Code("warning", "Fix the findings listed and validate again to see the rest."),
 }

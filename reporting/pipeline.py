@@ -183,7 +183,7 @@ def describe_provenance(
             for s in submissions
             for f in s.files
         ),
-        key=lambda entry: entry["path"],
+        key=lambda entry: str(entry["path"]),
     )
     return {
         "tool": "riskreport",

@@ -18,6 +18,7 @@ import os
 import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Literal, overload
 
 from reporting.contract import TABLES
 from reporting.findings import Finding
@@ -198,6 +199,18 @@ def read_table_file(path: Path, name: str, file: str, limits: Limits, submission
     return table
 
 
+@overload
+def read_file(
+    path: Path, file: str, limits: Limits, submission: RawSubmission, record: bool = ..., mapped: Literal[False] = ...
+) -> bytes | None: ...
+
+
+@overload
+def read_file(
+    path: Path, file: str, limits: Limits, submission: RawSubmission, record: bool, mapped: Literal[True]
+) -> bytes | mmap.mmap | None: ...
+
+
 def read_file(
     path: Path, file: str, limits: Limits, submission: RawSubmission, record: bool = True, mapped: bool = False
 ) -> bytes | mmap.mmap | None:
@@ -226,6 +239,7 @@ def read_file(
             if status.st_size > limits.max_file_bytes:
                 submission.findings.append(too_large(file, status.st_size, limits))
                 return None
+            data: bytes | mmap.mmap
             if mapped and status.st_size > 0:
                 # Large table files are mapped rather than copied; the parsers read them in place.
                 data = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)

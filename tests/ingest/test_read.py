@@ -288,7 +288,7 @@ def test_the_three_containers_give_the_same_submission(tmp_path):
     for raw in read_back[1:]:
         assert raw.header == first.header
         assert sorted(raw.tables) == sorted(first.tables)
-        for name, table in first.tables.items():
+        for name in first.tables:
             assert columns(raw, name) == columns(first, name), (raw.container, name)
 
 

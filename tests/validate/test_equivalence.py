@@ -31,16 +31,16 @@ def venue():
 def located(submission) -> list[tuple[object, ...]]:
     """Findings with rows as data-row indexes: JSON counts rows from 0, CSV and sheets from 2."""
     first = {"json": 0}.get(submission.container, 2)
-    return sorted(
-        (f.code, f.table, None if f.row is None else f.row - first, f.column) for f in submission.findings
-    )
+    return sorted((f.code, f.table, None if f.row is None else f.row - first, f.column) for f in submission.findings)
 
 
 def test_containers_give_identical_validated_data_and_findings(venue, tmp_path: Path) -> None:
     header, tables = venue
     results = []
     for container, table_format, suffix in CONTAINERS:
-        path = write_submission(header, tables, tmp_path / f"{container}-{table_format}{suffix}", container, table_format)
+        path = write_submission(
+            header, tables, tmp_path / f"{container}-{table_format}{suffix}", container, table_format
+        )
         [submission] = validate_folder(path, "2025-11")
         results.append(submission)
     first = results[0]
