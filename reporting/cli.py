@@ -12,6 +12,7 @@ import click
 from reporting import __version__, pipeline
 from reporting.config import ConfigError, default_thresholds_toml
 from reporting.contract import TABLES_BY_ENTITY
+from reporting.render.model import ReportOptions
 from reporting.render.validation import render_validation_text, validation_to_dict
 
 
@@ -58,14 +59,31 @@ def validate(path: Path, period: str | None, output: str) -> None:
 )
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A thresholds TOML file.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) and write nothing if any submission is rejected.")
-def build(submissions: Path, period: str, out: Path, prior: Path | None, config: Path | None, strict: bool) -> None:
+@click.option("--final/--draft", default=False, show_default=True, help="Mark the report FINAL, or DRAFT.")
+@click.option("--classification", default="RESTRICTED", show_default=True, help="The label of the running header.")
+@click.option("--authority", default="Supervisory Authority", show_default=True, help="The issuing authority.")
+def build(
+    submissions: Path,
+    period: str,
+    out: Path,
+    prior: Path | None,
+    config: Path | None,
+    strict: bool,
+    final: bool,
+    classification: str,
+    authority: str,
+) -> None:
     """Build the report of PERIOD from the SUBMISSIONS folder into --out.
 
-    Writes metrics-<period>.json, validation-<period>.json and manifest-<period>.json. Rejected
-    submissions stay out of the figures and are listed; they do not stop the build unless --strict.
+    Writes report-<period>.pdf, metrics-<period>.json, validation-<period>.json and
+    manifest-<period>.json. Rejected submissions stay out of the figures and are listed; they do not
+    stop the build unless --strict.
     """
+    presentation = ReportOptions(final=final, classification=classification, authority=authority)
     try:
-        result = pipeline.run_build(submissions, period, out, prior=prior, config=config, strict=strict)
+        result = pipeline.run_build(
+            submissions, period, out, prior=prior, config=config, strict=strict, presentation=presentation
+        )
     except (pipeline.BuildError, ConfigError) as error:
         raise click.ClickException(str(error)) from None
     counts = {

@@ -12,7 +12,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from reporting.metrics.compute import Metrics, compute_metrics_from_partials
 from reporting.metrics.coverage import count_coverage
 from reporting.metrics.partials import Partials, combine_partials, compute_partials
 from reporting.render.model import Report, ReportOptions
+from reporting.render.pdf import render_pdf
 from reporting.render.validation import validation_to_dict
 from reporting.validate.folder import validate_folder
 from reporting.validate.model import ValidatedSubmission
@@ -122,12 +123,14 @@ def run_build(
     config: Path | None = None,
     strict: bool = False,
     limits: Limits | None = None,
+    presentation: ReportOptions | None = None,
 ) -> BuildResult:
     """Validate, compute and write the period's outputs to `out`.
 
     Outputs are written to a staging folder inside `out` and moved into place only when all are
     complete, so a failed or interrupted build leaves the previous outputs as they were.
-    With `strict`, any rejected submission fails the build and nothing is written.
+    With `strict`, any rejected submission fails the build and nothing is written. `presentation`
+    sets the report's marking, classification and authority (its run time is set here).
     """
     if _is_within(out.resolve(), submissions_path.resolve()):
         raise BuildError(f"--out {out} is inside the submissions folder; choose a folder outside it.")
@@ -142,6 +145,7 @@ def run_build(
         "prior": None if prior is None else str(prior),
         "config": None if config is None else str(config),
         "strict": strict,
+        "final": (presentation or ReportOptions()).final,
     }
     metrics_json = _json_bytes(computed.metrics.to_dict())
     report = Report(
@@ -153,11 +157,12 @@ def run_build(
         provenance=describe_provenance(computed.submissions, options, thresholds),
         report_id=f"RR-{period}-{hashlib.sha256(metrics_json).hexdigest()[:10].upper()}",
         metrics_json=metrics_json,
-        options=ReportOptions(generated_at=_run_time()),
+        options=replace(presentation or ReportOptions(), generated_at=_run_time()),
     )
     documents = {
         f"metrics-{period}.json": metrics_json,
         f"validation-{period}.json": _json_bytes(validation_to_dict(computed.submissions)),
+        f"report-{period}.pdf": render_pdf(report),
     }
     manifest = {
         **report.provenance,

@@ -1,0 +1,255 @@
+"""The charts of the PDF report, drawn with matplotlib as inline SVG.
+
+Each function takes plain values prepared by the report view (no Report, no DataFrame) and returns a
+`Chart`: the SVG markup with its alt text as `<title>` and `aria-label`, and the caption printed under
+it. The SVG keeps text as text (`svg.fonttype = none`) so the PDF stays searchable, and is reproducible:
+a fixed hash salt per chart (ids are unique within the document, the same from run to run) and no date
+in its metadata. Figures are drawn through `matplotlib.figure.Figure` on the SVG canvas, never through
+pyplot, so no GUI backend and no global figure state are involved.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from html import escape
+from typing import Any
+
+import matplotlib
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter, DayLocator, date2num
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from reporting.render.format import format_money
+
+LONG_COLOUR = "#a8322d"
+SHORT_COLOUR = "#2c6e9b"
+INK = "#1f2d3d"
+GRID = "#d5dbe1"
+PEAK_COLOUR = "#f3d9a4"
+SEVERITY_COLOURS = {"major": "#a8322d", "significant": "#d98a1c", "minor": "#7b8794"}
+LENDING_COLOURS = {"CeFi": "#1f4e79", "DeFi": "#3d8bb8", "CDP": "#8cc0de"}
+FONT_FAMILY = "DejaVu Sans"
+
+# 16 cm wide: the text block of an A4 page with the report's margins.
+WIDTH_INCHES = 6.3
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: SVG markup (already safe to inline), caption and alt text."""
+
+    name: str
+    svg: str
+    caption: str
+    alt: str
+
+
+def _style() -> Any:
+    return {
+        "svg.fonttype": "none",
+        "font.family": FONT_FAMILY,
+        "font.size": 8,
+        "axes.edgecolor": GRID,
+        "axes.labelcolor": INK,
+        "axes.titlesize": 9,
+        "xtick.color": INK,
+        "ytick.color": INK,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "legend.frameon": False,
+    }
+
+
+def _money_axis(value: float, _position: object) -> str:
+    return "$0" if value == 0 else format_money(value).replace(".00", "")
+
+
+def _new_figure(height_inches: float) -> Figure:
+    figure = Figure(figsize=(WIDTH_INCHES, height_inches), layout="constrained")
+    figure.set_facecolor("white")
+    return figure
+
+
+def _to_svg(figure: Figure, name: str, alt: str) -> str:
+    """The figure as an <svg> element to inline in HTML, with its alt text; reproducible byte for byte."""
+    buffer = io.StringIO()
+    with matplotlib.rc_context({**_style(), "svg.hashsalt": f"riskreport-{name}"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    text = buffer.getvalue()
+    # The XML prologue and the RDF metadata have no place inside an HTML document.
+    text = text[text.index("<svg") :]
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
+    # matplotlib numbers its element ids per figure (text_1, patch_2...): prefixed with the chart's name,
+    # they stay unique when several charts share one HTML document.
+    text = re.sub(r'\bid="([^"]+)"', rf'id="{name}-\1"', text)
+    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{name}-\1)", text)
+    text = re.sub(r'href="#([^"]+)"', rf'href="#{name}-\1"', text)
+    label = escape(alt, quote=True)
+    text = text.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+    head_end = text.index(">") + 1
+    return f"{text[:head_end]}\n <title>{label}</title>{text[head_end:]}"
+
+
+def draw_open_interest_by_venue(venues: Sequence[tuple[str, float]]) -> Chart:
+    """Horizontal bars of period-end open interest per venue (USD), largest at the top."""
+    with matplotlib.rc_context(_style()):
+        figure = _new_figure(0.45 + 0.28 * max(len(venues), 1))
+        axes = figure.add_subplot()
+        names = [name for name, _ in venues][::-1]
+        values = [value for _, value in venues][::-1]
+        bars = axes.barh(names, values, color="#1f4e79", height=0.6)
+        axes.bar_label(bars, labels=[format_money(v) for v in values], padding=3, fontsize=7, color=INK)
+        axes.xaxis.set_major_formatter(FuncFormatter(_money_axis))
+        axes.grid(axis="x", color=GRID, linewidth=0.6)
+        axes.set_axisbelow(True)
+        axes.margins(x=0.12)
+    alt = "Bar chart of period-end open interest by venue: " + "; ".join(
+        f"{name} {format_money(value)}" for name, value in venues
+    )
+    return Chart(
+        "open-interest-by-venue",
+        _to_svg(figure, "open-interest-by-venue", alt),
+        "Open interest by venue at the end of the period (USD).",
+        alt,
+    )
+
+
+def draw_liquidations_by_day(
+    days: Sequence[datetime],
+    long_usd: Sequence[float],
+    short_usd: Sequence[float],
+    peak: tuple[datetime, datetime] | None,
+) -> Chart:
+    """Liquidated notional per UTC day, long positions above the axis and short positions below it."""
+    with matplotlib.rc_context(_style()):
+        figure = _new_figure(2.6)
+        axes = figure.add_subplot()
+        if peak is not None:
+            axes.axvspan(date2num(peak[0]), date2num(peak[1]), color=PEAK_COLOUR, zorder=0, label="peak 24 h window")
+        # Bars centred on midday so that each sits over its own date (matplotlib date numbers, in days).
+        centres = [date2num(day.replace(hour=12)) for day in days]
+        axes.bar(centres, long_usd, width=0.8, color=LONG_COLOUR, label="long positions")
+        axes.bar(centres, [-value for value in short_usd], width=0.8, color=SHORT_COLOUR, label="short positions")
+        axes.axhline(0, color=INK, linewidth=0.6)
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda v, p: _money_axis(abs(v), p)))
+        axes.xaxis.set_major_locator(DayLocator(interval=3))
+        axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
+        axes.grid(axis="y", color=GRID, linewidth=0.6)
+        axes.set_axisbelow(True)
+        axes.set_ylabel("USD (long up, short down)")
+        if days:
+            axes.set_xlim(date2num(days[0]), date2num(days[-1] + timedelta(days=1)))
+        axes.legend(loc="upper left", fontsize=7, ncols=3)
+    worst = max(range(len(days)), key=lambda i: long_usd[i] + short_usd[i]) if days else None
+    alt = "Bar chart of liquidations per day, long positions above the axis and short positions below."
+    if worst is not None:
+        alt += (
+            f" The largest day is {days[worst]:%d %B %Y} with {format_money(long_usd[worst])} long and "
+            f"{format_money(short_usd[worst])} short."
+        )
+    return Chart(
+        "liquidations-by-day",
+        _to_svg(figure, "liquidations-by-day", alt),
+        "Liquidations by UTC day, long against short (USD); the shaded band is the peak 24-hour window.",
+        alt,
+    )
+
+
+def draw_lending_composition(parts: Sequence[tuple[str, float | None]]) -> Chart:
+    """One stacked bar of crypto-collateralized lending: CeFi, DeFi and CDP stablecoins (USD)."""
+    shown = [(name, value) for name, value in parts if value]
+    total = sum(value for _, value in shown) or 1.0
+    with matplotlib.rc_context(_style()):
+        figure = _new_figure(1.35)
+        axes = figure.add_subplot()
+        left = 0.0
+        for name, value in shown:
+            axes.barh([0], [value], left=left, color=LENDING_COLOURS.get(name, "#999999"), height=0.55, label=name)
+            # Labels go inside segments wide enough to hold them.
+            if value / total > 0.08:
+                colour = "white" if name != "CDP" else INK
+                axes.text(
+                    left + value / 2,
+                    0,
+                    f"{name}\n{format_money(value)}",
+                    ha="center",
+                    va="center",
+                    color=colour,
+                    fontsize=7.5,
+                )
+            left += value
+        axes.set_yticks([])
+        axes.xaxis.set_major_formatter(FuncFormatter(_money_axis))
+        axes.spines["left"].set_visible(False)
+        axes.set_xlim(0, total)
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncols=3, fontsize=7)
+    alt = "Stacked bar of crypto-collateralized lending: " + "; ".join(
+        f"{name} {format_money(value)}" for name, value in parts
+    )
+    return Chart(
+        "lending-composition",
+        _to_svg(figure, "lending-composition", alt),
+        "Composition of crypto-collateralized lending: CeFi loans, DeFi loans and CDP stablecoins (USD).",
+        alt,
+    )
+
+
+def draw_incident_timeline(
+    hours: Sequence[datetime],
+    totals_usd: Sequence[float],
+    incidents: Sequence[tuple[datetime, datetime, str]],
+    peak: tuple[datetime, datetime] | None,
+    period_bounds: tuple[datetime, datetime],
+) -> Chart:
+    """Incidents (start to end, one lane per severity) over the hourly liquidation series of the period.
+
+    `incidents` holds (start, end, severity); lanes keep the chart the same size however many there are.
+    """
+    severities = ("major", "significant", "minor")
+    with matplotlib.rc_context(_style()):
+        figure = _new_figure(3.0)
+        top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[3, 1.3])
+        if peak is not None:
+            for axes in (top, bottom):
+                axes.axvspan(peak[0], peak[1], color=PEAK_COLOUR, zorder=0)
+        top.fill_between(hours, totals_usd, step="post", color="#5b7b9a", alpha=0.35, linewidth=0)
+        top.step(hours, totals_usd, where="post", color="#1f4e79", linewidth=0.6)
+        top.yaxis.set_major_formatter(FuncFormatter(_money_axis))
+        top.set_ylabel("liquidations per hour")
+        top.grid(axis="y", color=GRID, linewidth=0.6)
+        top.set_axisbelow(True)
+        top.set_ylim(bottom=0)
+        for lane, severity in enumerate(severities):
+            spans = [(start, end) for start, end, level in incidents if level == severity]
+            colour = SEVERITY_COLOURS[severity]
+            for start, end in spans:
+                bottom.plot([start, end], [lane, lane], color=colour, linewidth=5, solid_capstyle="butt")
+                # A marker at the start keeps incidents of a few minutes visible at this scale.
+                bottom.plot([start], [lane], marker="|", markersize=9, color=colour, markeredgewidth=1.5)
+                for axes in (top,):
+                    axes.axvline(start, color=colour, linewidth=0.7, alpha=0.8)
+        bottom.set_yticks(range(len(severities)), severities)
+        bottom.set_ylim(len(severities) - 0.5, -0.5)
+        bottom.spines["left"].set_visible(False)
+        bottom.tick_params(axis="y", length=0)
+        bottom.set_xlim(period_bounds)
+        locator = AutoDateLocator(minticks=6, maxticks=12)
+        bottom.xaxis.set_major_locator(locator)
+        bottom.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+    counts = {severity: sum(1 for *_, level in incidents if level == severity) for severity in severities}
+    alt = (
+        "Hourly liquidations over the period with the incidents beneath, one lane per severity: "
+        + ", ".join(f"{counts[s]} {s}" for s in severities)
+        + "."
+    )
+    return Chart(
+        "incident-timeline",
+        _to_svg(figure, "incident-timeline", alt),
+        "Incidents over the hourly liquidation series (USD per hour). Vertical lines mark the start of each "
+        "incident; the shaded band is the peak 24-hour liquidation window.",
+        alt,
+    )
