@@ -8,6 +8,7 @@ accepted; a share or ratio when its denominator is 0. Dicts keyed by venue or as
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -106,7 +107,7 @@ def compute_period_end_open_interest(partials: Partials) -> pd.DataFrame:
     return rows[rows["date"] == last_date]
 
 
-def compute_open_interest(partials: Partials) -> dict[str, object]:
+def compute_open_interest(partials: Partials) -> dict[str, Any]:
     """Open-interest figures (USD; HHI 0–10,000; share 0–1).
 
     - open_interest_usd: Σ over venues of each venue's open_interest_usd on the last date of the period
@@ -135,7 +136,7 @@ def compute_open_interest(partials: Partials) -> dict[str, object]:
     }
 
 
-def compute_funding(partials: Partials) -> dict[str, float | None]:
+def compute_funding(partials: Partials) -> dict[str, Any]:
     """OI-weighted funding rate per 8 hours, and annualised (rates, 0.01 = 1 %).
 
     funding_rate_8h_oi_weighted: over all perpetual rows of the period with a funding rate,
@@ -174,7 +175,7 @@ def compute_high_leverage_oi_share(partials: Partials) -> float | None:
     return int(partials.leverage_bands["high_leverage_cents"].sum()) / total
 
 
-def compute_liquidations(partials: Partials) -> dict[str, object]:
+def compute_liquidations(partials: Partials) -> dict[str, Any]:
     """Liquidation figures (USD; shares 0–1; HHI 0–10,000).
 
     - liquidations_long_usd, liquidations_short_usd: Σ notional_usd by position_side; total: their sum.

@@ -207,13 +207,9 @@ def flag_major_incident(by_severity: dict[str, object] | None, level: Level) -> 
             "amber",
             f"{_incidents(int(significant), 'significant')}, at least the amber threshold {level.amber:g}",
         )
+    counts = f"{_incidents(major_count, 'major')} and {_incidents(int(significant or 0), 'significant')}"
     return Flag(
-        flag_id,
-        "incidents.by_severity.major",
-        major_count,
-        level.red,
-        "green",
-        f"{_incidents(major_count, 'major')} and {_incidents(int(significant or 0), 'significant')}, below the thresholds",
+        flag_id, "incidents.by_severity.major", major_count, level.red, "green", f"{counts}, below the thresholds"
     )
 
 

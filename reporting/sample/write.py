@@ -194,12 +194,14 @@ def _csv_bytes(table: str, frame: pd.DataFrame) -> bytes:
     sink = pa.BufferOutputStream()
     try:
         # Quote nothing when nothing needs it: the file then looks like any spreadsheet's CSV export.
-        pa_csv.write_csv(text, sink, pa_csv.WriteOptions(quoting_style="none"))
+        pa_csv.write_csv(text, sink, pa_csv.WriteOptions(quoting_style="none", include_header=False))
     except pa.ArrowInvalid:
         # Some text holds a comma, quote or line break: quote just those values (pyarrow would quote all).
         frame = text.to_pandas()
         return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
-    return sink.getvalue().to_pybytes()
+    # pyarrow quotes column names whatever the quoting style; contract names never need it.
+    names = ",".join(column if column.isidentifier() else json.dumps(column) for column in frame.columns)
+    return (names + "\n").encode("utf-8") + sink.getvalue().to_pybytes()
 
 
 def _arrow_typed(table: str, frame: pd.DataFrame) -> pa.Table:

@@ -17,6 +17,7 @@ DTYPES = {
     "money": "float64",
     "price": "float64",
     "number": "float64",
+    "integer": "int64",
     "date": "datetime64[ms]",
     "timestamp": "datetime64[us, UTC]",
     "boolean": "bool",
@@ -93,7 +94,7 @@ def make_table(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     defaults = DEFAULTS.get(name, {})
     full = []
     for i, row in enumerate(rows):
-        values = {**defaults, **row}
+        values: dict[str, Any] = {**defaults, **row}
         if name == "open_interest" and values["symbol"] is None:
             values["symbol"] = f"{values['base_asset']}-{values['contract_type']}"
         if name == "liquidations":
@@ -106,16 +107,14 @@ def make_table(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
         full.append(values)
     columns = {}
     for spec in column_specs(TABLES[name]):
-        values = [row.get(spec.name) for row in full]
-        if spec.kind == "integer":
-            dtype = "float64" if spec.nullable else "int64"
-        else:
-            dtype = DTYPES[spec.kind]
+        cells = [row.get(spec.name) for row in full]
+        # A nullable integer column arrives as float64 (NaN for null), as the validate stage gives it.
+        dtype = "float64" if spec.kind == "integer" and spec.nullable else DTYPES[spec.kind]
         if spec.kind in ("date", "timestamp"):
-            series = pd.to_datetime(pd.Series(values, dtype="object"), utc=spec.kind == "timestamp")
+            series = pd.to_datetime(pd.Series(cells, dtype="object"), utc=spec.kind == "timestamp")
             columns[spec.name] = series.astype(dtype)
         else:
-            columns[spec.name] = pd.Series(values, dtype=dtype if spec.kind not in ("text", "enum") else "object")
+            columns[spec.name] = pd.Series(cells, dtype=dtype if spec.kind not in ("text", "enum") else "object")
             if spec.kind in ("text", "enum"):
                 columns[spec.name] = columns[spec.name].astype("str").where(columns[spec.name].notna())
     return pd.DataFrame(columns, index=pd.RangeIndex(len(full)))

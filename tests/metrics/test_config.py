@@ -77,7 +77,7 @@ def test_optional_amber_level(tmp_path: Path) -> None:
         ("[flags.oi_concentraton]\nred = 3000\n", "unknown flag 'flags.oi_concentraton'"),
         ("[flag]\nred = 1\n", "unknown section 'flag'"),
         ("[incident_severity]\nduration = 3\n", "unknown key 'incident_severity.duration'"),
-        ("[flags.oi_concentration]\nred = \"high\"\n", "'flags.oi_concentration.red' must be a number"),
+        ('[flags.oi_concentration]\nred = "high"\n', "'flags.oi_concentration.red' must be a number"),
         ("[flags.oi_concentration]\nred = true\n", "'flags.oi_concentration.red' must be a number"),
         ("[flags.oi_concentration]\nred = nan\n", "'flags.oi_concentration.red' must be a number"),
         ("[flags.major_incident]\nred = 1.5\n", "'flags.major_incident.red' must be a whole number"),

@@ -196,7 +196,12 @@ def test_published_long_short_split() -> None:
         open_interest=[{"date": "2025-11-30", "base_asset": "BTC", "open_interest_usd": 1.0}],
         liquidations=[
             {"ts": "2025-11-05T10:00:00Z", "base_asset": "BTC", "position_side": "long", "notional_usd": 406_880_000.0},
-            {"ts": "2025-11-06T10:00:00Z", "base_asset": "BTC", "position_side": "short", "notional_usd": 163_070_000.0},
+            {
+                "ts": "2025-11-06T10:00:00Z",
+                "base_asset": "BTC",
+                "position_side": "short",
+                "notional_usd": 163_070_000.0,
+            },
         ],
     )
     metrics = compute_metrics([venue], PERIOD, load_thresholds(), coverage=count_coverage([venue])).to_dict()

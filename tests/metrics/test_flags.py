@@ -33,7 +33,9 @@ FLAG_IDS = [
     [(3412.0, "red", 2500), (2500.0, "amber", 1500), (1500.0, "green", 1500), (None, "n/a", 1500)],
 )
 def test_hhi_flag_statuses(value: float | None, status: str, threshold: float) -> None:
-    flag = flag_above("oi_concentration", "derivatives.open_interest_hhi", value, FLAGS.oi_concentration, "HHI", format_hhi)
+    flag = flag_above(
+        "oi_concentration", "derivatives.open_interest_hhi", value, FLAGS.oi_concentration, "HHI", format_hhi
+    )
     assert (flag.status, flag.threshold, flag.value) == (status, threshold, value)
 
 

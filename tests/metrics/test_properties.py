@@ -78,7 +78,12 @@ def compute_from_chunks(chunks: list[tuple[str, dict[str, pd.DataFrame]]]) -> di
 
 def split_funding(metrics: dict) -> tuple[dict, tuple]:
     derivatives = metrics["derivatives"]
-    funding = (derivatives.pop("funding_rate_8h_oi_weighted"), derivatives.pop("funding_rate_annualized"))
+    funding_stress = next(flag for flag in metrics["flags"] if flag["id"] == "funding_stress")
+    funding = (
+        derivatives.pop("funding_rate_8h_oi_weighted"),
+        derivatives.pop("funding_rate_annualized"),
+        funding_stress.pop("value"),
+    )
     return metrics, funding
 
 
@@ -86,10 +91,11 @@ def assert_same(left: dict, right: dict) -> None:
     left, left_funding = split_funding(left)
     right, right_funding = split_funding(right)
     assert left == right
-    assert left_funding == pytest.approx(right_funding, rel=1e-12, abs=1e-15)
+    for mine, theirs in zip(left_funding, right_funding, strict=True):
+        assert mine == theirs if theirs is None else mine == pytest.approx(theirs, rel=1e-12, abs=1e-15)
 
 
-PROPERTY_SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY_SETTINGS = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY_SETTINGS
