@@ -75,8 +75,8 @@ def build(
 ) -> None:
     """Build the report of PERIOD from the SUBMISSIONS folder into --out.
 
-    Writes report-<period>.pdf, metrics-<period>.json, validation-<period>.json and
-    manifest-<period>.json. Rejected submissions stay out of the figures and are listed; they do not
+    Writes report-<period>.pdf, report-<period>.xlsx, metrics-<period>.json,
+    validation-<period>.json and manifest-<period>.json. Rejected submissions stay out of the figures and are listed; they do not
     stop the build unless --strict.
     """
     presentation = ReportOptions(final=final, classification=classification, authority=authority)

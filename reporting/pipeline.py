@@ -28,6 +28,7 @@ from reporting.metrics.coverage import count_coverage
 from reporting.metrics.partials import Partials, combine_partials, compute_partials
 from reporting.render.model import Report, ReportOptions
 from reporting.render.pdf import render_pdf
+from reporting.render.workbook import render_workbook
 from reporting.render.validation import validation_to_dict
 from reporting.validate.folder import validate_folder
 from reporting.validate.model import ValidatedSubmission
@@ -163,6 +164,7 @@ def run_build(
         f"metrics-{period}.json": metrics_json,
         f"validation-{period}.json": _json_bytes(validation_to_dict(computed.submissions)),
         f"report-{period}.pdf": render_pdf(report),
+        f"report-{period}.xlsx": render_workbook(report),
     }
     manifest = {
         **report.provenance,

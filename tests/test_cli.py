@@ -68,7 +68,13 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
 
 def test_build_writes_metrics_validation_and_manifest(built: Path) -> None:
     names = sorted(p.name for p in built.iterdir())
-    assert names == ["manifest-2025-11.json", "metrics-2025-11.json", "report-2025-11.pdf", "validation-2025-11.json"]
+    assert names == [
+        "manifest-2025-11.json",
+        "metrics-2025-11.json",
+        "report-2025-11.pdf",
+        "report-2025-11.xlsx",
+        "validation-2025-11.json",
+    ]
     metrics = json.loads((built / "metrics-2025-11.json").read_text())
     assert set(metrics) >= {"derivatives", "lending", "incidents", "coverage", "changes", "flags"}
     assert metrics["changes"], "--prior was given, so changes must be filled"
@@ -80,6 +86,7 @@ def test_build_writes_metrics_validation_and_manifest(built: Path) -> None:
         "metrics-2025-11.json",
         "validation-2025-11.json",
         "report-2025-11.pdf",
+        "report-2025-11.xlsx",
     }
     assert manifest["thresholds"]["flags"]["oi_concentration"]["red"] == 2500
 

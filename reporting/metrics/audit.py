@@ -1,0 +1,349 @@
+"""The audit tables of the workbook: the data an auditor needs to recompute every figure with formulas.
+
+These are the row-level and aggregate tables that `Partials` and `Metrics` do not already hold in the
+shape a spreadsheet formula can use: hourly liquidations with the sides side by side, every hour of the
+period (the candidate 24-hour windows), the open-interest rows of each venue's last reported date by
+symbol, the funding rows, leverage bands, loans by lender and collateral asset, the largest liquidation
+of each venue and the largest events up to a cap. Everything is derived from the accepted submissions'
+typed tables or from combined partials with vectorised pandas, so the tables stay small when events grow:
+their size follows venues × assets × hours, not the number of events (except the capped event list).
+
+Money is carried as whole cents (int64), as in `Partials`; the workbook writes dollars.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from reporting.contract import EXCHANGE_TYPES, UNSECURED
+from reporting.metrics.derivatives import WINDOW_HOURS
+from reporting.metrics.partials import ALL_ASSETS, Partials, to_cents
+from reporting.metrics.period import compute_period_bounds
+from reporting.validate.model import ValidatedSubmission
+
+EVENTS_CAP = 1000
+"""Raw liquidation events kept in the workbook: the largest ones by notional_usd (ties: earliest ts)."""
+
+LIQUIDATION_EVENT_COLUMNS = (
+    "venue",
+    "event_id",
+    "ts",
+    "symbol",
+    "base_asset",
+    "position_side",
+    "method",
+    "margin_mode",
+    "notional_cents",
+    "incident_id",
+)
+
+
+@dataclass(frozen=True)
+class AuditTables:
+    """The tables of the audit workbook that are not in `Partials` as they are.
+
+    - hourly_liquidations: per UTC hour, venue and base_asset: Σ notional_usd of long and of short
+      positions (cents) and the event count; `hour_of_period` counts hours from the period's first instant.
+    - period_hours: every hour of the period: hour_of_period, hour (start), window_end (hour + 24 h) and
+      whether a 24-hour window starting then ends inside the period (`window_inside`).
+    - liquidation_breakdown: per venue, base_asset, position_side, method and margin_mode: Σ notional_usd,
+      Σ notional_usd naming an incident (cents), event count.
+    - largest_by_venue: the largest event of each venue (largest notional, then earliest ts, then
+      smallest event_id), sorted as the toolkit breaks ties across venues: notional descending, ts, venue,
+      event_id.
+    - largest_events: the EVENTS_CAP largest events of all venues, same order; events_total counts all.
+    - period_end_open_interest: each venue's open-interest rows (by symbol) on its last reported date.
+    - funding_rows: perpetual open-interest rows with a funding rate and interval.
+    - leverage_band_rows: leverage_bands rows with base_asset `ALL` (the whole book), per venue and band.
+    - loans: Σ borrowed_usd, collateral_usd, funded_onchain_usd (cents) and the loan count per lender,
+      entity type and collateral_asset.
+    - incident_descriptions: entity, incident_id and the submitted description of every incident.
+    """
+
+    hourly_liquidations: pd.DataFrame
+    period_hours: pd.DataFrame
+    liquidation_breakdown: pd.DataFrame
+    largest_by_venue: pd.DataFrame
+    largest_events: pd.DataFrame
+    events_total: int
+    period_end_open_interest: pd.DataFrame
+    funding_rows: pd.DataFrame
+    leverage_band_rows: pd.DataFrame
+    loans: pd.DataFrame
+    incident_descriptions: pd.DataFrame
+
+
+def compute_audit_tables(partials: Partials, submissions: list[ValidatedSubmission], period: str) -> AuditTables:
+    """The audit tables of a period from its combined partials and its submissions (only accepted ones count)."""
+    accepted = [s for s in submissions if s.status == "accepted" and s.header is not None]
+    exchanges = {
+        s.header.entity_name: s.tables for s in accepted if s.header and s.header.entity_type in EXCHANGE_TYPES
+    }
+    largest_events, events_total = compute_largest_events(exchanges, EVENTS_CAP)
+    return AuditTables(
+        hourly_liquidations=compute_hourly_liquidations(partials, period),
+        period_hours=compute_period_hours(period),
+        liquidation_breakdown=compute_liquidation_breakdown(partials),
+        largest_by_venue=compute_largest_events_by_venue(exchanges),
+        largest_events=largest_events,
+        events_total=events_total,
+        period_end_open_interest=compute_period_end_rows(exchanges),
+        funding_rows=compute_funding_rows(exchanges),
+        leverage_band_rows=compute_leverage_band_rows(exchanges),
+        loans=compute_loans_by_collateral(
+            {s.header.entity_name: (s.header.entity_type, s.tables) for s in accepted if s.header}
+        ),
+        incident_descriptions=compute_incident_descriptions(
+            {s.header.entity_name: s.tables for s in accepted if s.header}
+        ),
+    )
+
+
+def compute_hourly_liquidations(partials: Partials, period: str) -> pd.DataFrame:
+    """Σ notional_usd (cents) of long and short positions and events per UTC hour, venue and base_asset."""
+    buckets = partials.liquidations
+    columns = ["hour", "hour_of_period", "venue", "base_asset", "long_cents", "short_cents", "events"]
+    if buckets.empty:
+        return pd.DataFrame(
+            {name: pd.Series(dtype="int64" if name.endswith(("cents", "events")) else "object") for name in columns}
+        )
+    frame = buckets.assign(
+        long_cents=buckets["notional_cents"].where(buckets["position_side"] == "long", 0),
+        short_cents=buckets["notional_cents"].where(buckets["position_side"] == "short", 0),
+    )
+    hourly = (
+        frame.groupby(["hour", "venue", "base_asset"], sort=True)[["long_cents", "short_cents", "events"]]
+        .sum()
+        .reset_index()
+    )
+    start, _ = compute_period_bounds(period)
+    hourly["hour_of_period"] = ((hourly["hour"] - start) // pd.Timedelta(hours=1)).astype("int64")
+    return hourly[columns]
+
+
+def compute_period_hours(period: str) -> pd.DataFrame:
+    """Every UTC hour of the period, with the end of the 24-hour window that starts then.
+
+    window_inside is True when that window ends inside the period (end ≤ the period's end): only those
+    windows are candidates for peak_24h_liquidations.
+    """
+    start, end = compute_period_bounds(period)
+    hours = pd.date_range(start, end, freq="h", inclusive="left", unit="us")
+    window_end = hours + pd.Timedelta(hours=WINDOW_HOURS)
+    return pd.DataFrame(
+        {
+            "hour_of_period": range(len(hours)),
+            "hour": hours,
+            "window_end": window_end,
+            "window_inside": window_end <= end,
+        }
+    )
+
+
+def compute_liquidation_breakdown(partials: Partials) -> pd.DataFrame:
+    """Σ notional_usd, Σ notional_usd naming an incident (cents) and events per venue, asset, side, method, mode."""
+    keys = ["venue", "base_asset", "position_side", "method", "margin_mode"]
+    return (
+        partials.liquidations.groupby(keys, sort=True)[["notional_cents", "incident_cents", "events"]]
+        .sum()
+        .reset_index()
+    )
+
+
+def _events(venue: str, liquidations: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "venue": venue,
+            "event_id": liquidations["event_id"].to_numpy(),
+            "ts": liquidations["ts"].to_numpy(),
+            "symbol": liquidations["symbol"].to_numpy(),
+            "base_asset": liquidations["base_asset"].to_numpy(),
+            "position_side": liquidations["position_side"].to_numpy(),
+            "method": liquidations["method"].to_numpy(),
+            "margin_mode": liquidations["margin_mode"].to_numpy(),
+            "notional_cents": to_cents(liquidations["notional_usd"]),
+            "incident_id": liquidations["incident_id"].to_numpy(),
+        }
+    )
+
+
+def _order_events(events: pd.DataFrame) -> pd.DataFrame:
+    # The toolkit's order for the largest event: notional descending, then earliest ts, venue, event_id.
+    return events.sort_values(
+        ["notional_cents", "ts", "venue", "event_id"], ascending=[False, True, True, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+def _empty_events() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype="object") for name in LIQUIDATION_EVENT_COLUMNS})
+
+
+def compute_largest_events_by_venue(exchanges: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
+    """The largest liquidation event of each venue (see `AuditTables.largest_by_venue`)."""
+    rows = []
+    for venue, tables in exchanges.items():
+        liquidations = tables.get("liquidations")
+        if liquidations is None or liquidations.empty:
+            continue
+        cents = to_cents(liquidations["notional_usd"])
+        top = liquidations[cents == cents.max()]
+        rows.append(_order_events(_events(venue, top)).head(1))
+    return _order_events(pd.concat(rows, ignore_index=True)) if rows else _empty_events()
+
+
+def compute_largest_events(exchanges: dict[str, dict[str, pd.DataFrame]], cap: int) -> tuple[pd.DataFrame, int]:
+    """The `cap` largest liquidation events of all venues (toolkit order) and the number of events in all."""
+    candidates = []
+    total = 0
+    for venue, tables in exchanges.items():
+        liquidations = tables.get("liquidations")
+        if liquidations is None or liquidations.empty:
+            continue
+        total += len(liquidations)
+        cents = to_cents(liquidations["notional_usd"])
+        # Any event of the overall top `cap` is in its own venue's top `cap`; nlargest keeps ties at the edge.
+        keep = pd.Series(cents).nlargest(cap, keep="all").index.to_numpy()
+        candidates.append(_events(venue, liquidations.iloc[keep]))
+    if not candidates:
+        return _empty_events(), 0
+    return _order_events(pd.concat(candidates, ignore_index=True)).head(cap), total
+
+
+def compute_period_end_rows(exchanges: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
+    """Each venue's open_interest rows on the last date of the period it reported, by symbol."""
+    frames = []
+    for venue, tables in exchanges.items():
+        rows = tables.get("open_interest")
+        if rows is None or rows.empty:
+            continue
+        last = rows[rows["date"] == rows["date"].max()]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "venue": venue,
+                    "date": last["date"].to_numpy(),
+                    "symbol": last["symbol"].to_numpy(),
+                    "base_asset": last["base_asset"].to_numpy(),
+                    "contract_type": last["contract_type"].to_numpy(),
+                    "open_interest_cents": to_cents(last["open_interest_usd"]),
+                }
+            )
+        )
+    if not frames:
+        columns = ("venue", "date", "symbol", "base_asset", "contract_type", "open_interest_cents")
+        return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
+    return pd.concat(frames, ignore_index=True).sort_values(["venue", "symbol"], kind="stable").reset_index(drop=True)
+
+
+def compute_funding_rows(exchanges: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
+    """The perpetual open-interest rows with a funding rate and interval: the rows funding figures weigh."""
+    frames = []
+    for venue, tables in exchanges.items():
+        rows = tables.get("open_interest")
+        if rows is None or rows.empty:
+            continue
+        funded = rows[
+            rows["funding_rate"].notna()
+            & rows["funding_interval_hours"].notna()
+            & (rows["contract_type"] == "perpetual")
+        ]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "venue": venue,
+                    "date": funded["date"].to_numpy(),
+                    "symbol": funded["symbol"].to_numpy(),
+                    "open_interest_cents": to_cents(funded["open_interest_usd"]),
+                    "funding_rate": funded["funding_rate"].to_numpy(dtype="float64"),
+                    "funding_interval_hours": funded["funding_interval_hours"].to_numpy(dtype="float64"),
+                }
+            )
+        )
+    if not frames:
+        columns = ("venue", "date", "symbol", "open_interest_cents", "funding_rate", "funding_interval_hours")
+        return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
+    return (
+        pd.concat(frames, ignore_index=True)
+        .sort_values(["venue", "date", "symbol"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def compute_leverage_band_rows(exchanges: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
+    """leverage_bands rows with base_asset `ALL` per venue and band (open_interest_usd in cents)."""
+    frames = []
+    for venue, tables in exchanges.items():
+        bands = tables.get("leverage_bands")
+        if bands is None:
+            continue
+        whole_book = bands[bands["base_asset"] == ALL_ASSETS]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "venue": venue,
+                    "band": whole_book["band"].to_numpy(),
+                    "open_interest_cents": to_cents(whole_book["open_interest_usd"]),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame({name: pd.Series(dtype="object") for name in ("venue", "band", "open_interest_cents")})
+    return pd.concat(frames, ignore_index=True).sort_values(["venue", "band"], kind="stable").reset_index(drop=True)
+
+
+def compute_loans_by_collateral(lenders: dict[str, tuple[str, dict[str, pd.DataFrame]]]) -> pd.DataFrame:
+    """Σ borrowed_usd, collateral_usd, funded_onchain_usd (cents) and loans per lender and collateral_asset.
+
+    `secured` is False for collateral_asset `NONE` (unsecured loans, left out of the collateralized figures).
+    """
+    frames = []
+    for lender, (entity_type, tables) in lenders.items():
+        loans = tables.get("loans")
+        if loans is None:
+            continue
+        frames.append(
+            pd.DataFrame(
+                {
+                    "lender": lender,
+                    "entity_type": entity_type,
+                    "collateral_asset": loans["collateral_asset"].to_numpy(),
+                    "borrowed_cents": to_cents(loans["borrowed_usd"]),
+                    "collateral_cents": to_cents(loans["collateral_usd"]),
+                    "funded_onchain_cents": to_cents(loans["funded_onchain_usd"]),
+                    "loans": 1,
+                }
+            )
+        )
+    columns = [
+        "lender",
+        "entity_type",
+        "collateral_asset",
+        "borrowed_cents",
+        "collateral_cents",
+        "funded_onchain_cents",
+        "loans",
+    ]
+    if not frames:
+        return pd.DataFrame({name: pd.Series(dtype="object") for name in [*columns, "secured"]})
+    grouped = pd.concat(frames, ignore_index=True).groupby(columns[:3], sort=True)[columns[3:]].sum().reset_index()
+    return grouped.assign(secured=grouped["collateral_asset"] != UNSECURED)
+
+
+def compute_incident_descriptions(entities: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
+    """The submitted description of every incident, by entity and incident_id."""
+    frames = [
+        pd.DataFrame(
+            {
+                "entity": entity,
+                "incident_id": tables["incidents"]["incident_id"].to_numpy(),
+                "description": tables["incidents"]["description"].to_numpy(),
+            }
+        )
+        for entity, tables in entities.items()
+        if "incidents" in tables and "description" in tables["incidents"]
+    ]
+    if not frames:
+        return pd.DataFrame({name: pd.Series(dtype="object") for name in ("entity", "incident_id", "description")})
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,292 @@
+"""The audit workbook: recalculated by LibreOffice, every named figure equals metrics.json; text stays text."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import zipfile
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from reporting.metrics.audit import compute_largest_events, compute_period_hours
+from reporting.pipeline import run_build
+from reporting.render.workbook import render_workbook
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+PERIOD = "2025-11"
+HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)"]
+# Submissions whose entity_name becomes a hostile string (a venue, a lender, a CDP issuer, a DAT).
+RENAMED = {
+    "aurora-perps": HOSTILE[0],
+    "helix-lending": HOSTILE[1],
+    "stillwater-stable": HOSTILE[2],
+    "granite-treasury": HOSTILE[3],
+}
+# Maps keyed by data (venue, asset, lender...): their entries are checked on Summary, without a name.
+KEYED_MAPS = {
+    ("derivatives", "open_interest_by_venue"),
+    ("derivatives", "open_interest_by_asset"),
+    ("derivatives", "liquidations_by_venue"),
+    ("derivatives", "liquidations_by_asset"),
+    ("lending", "by_lender"),
+    ("lending", "collateral_by_asset"),
+    ("incidents", "by_category"),
+    ("incidents", "by_entity"),
+}
+SOFFICE_TIMEOUT = 600
+
+
+def hostile_folder(target: Path) -> Path:
+    """The sample month with hostile entity names and incident descriptions."""
+    folder = target / PERIOD
+    shutil.copytree(SAMPLE / PERIOD, folder)
+    for name, hostile in RENAMED.items():
+        header_path = folder / name / "submission.json"
+        header = json.loads(header_path.read_text(encoding="utf-8"))
+        header["entity_name"] = hostile
+        header_path.write_text(json.dumps(header), encoding="utf-8")
+    for name, hostile in zip(
+        ("aurora-perps", "solstice-digital", "stillwater-stable", "northwind-derivatives"), HOSTILE, strict=True
+    ):
+        path = folder / name / "incidents.csv"
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        for row in rows:
+            row["description"] = hostile
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, bytes]:
+    work = tmp_path_factory.mktemp("workbook")
+    folder = hostile_folder(work)
+    report = run_build(folder, PERIOD, work / "out", prior=SAMPLE / "2025-10").report
+    assert all(s.status == "accepted" for s in report.submissions), "the hostile names must be accepted data"
+    return report, render_workbook(report)
+
+
+def walk_scalars(value: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    """Every scalar of the metrics JSON with its path; flags are keyed by their id."""
+    if isinstance(value, dict):
+        return [item for key, inner in value.items() for item in walk_scalars(inner, (*path, key))]
+    if isinstance(value, list):
+        # The id is the flag's key in the path, not a figure of its own.
+        return [
+            item
+            for entry in value
+            for item in walk_scalars({k: v for k, v in entry.items() if k != "id"}, (*path, entry["id"]))
+        ]
+    return [(path, value)]
+
+
+def is_keyed(path: tuple[str, ...]) -> bool:
+    return path[:2] in KEYED_MAPS
+
+
+def cell_of(workbook: Any, name: str) -> Any:
+    ((sheet, ref),) = workbook.defined_names[name].destinations
+    return workbook[sheet][ref.replace("$", "")]
+
+
+def recalculate(data: bytes, work: Path) -> Path:
+    """Open the workbook in LibreOffice headless, recalculating every formula on load, and save it again."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.fail("LibreOffice is not installed: apt-get install -y libreoffice-calc (the CI script installs it)")
+    profile = work / "profile"
+    (profile / "user").mkdir(parents=True)
+    # A fresh profile that recalculates .xlsx formulas on load rather than trusting cached results.
+    (profile / "user" / "registrymodifications.xcu").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+        '<item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
+        '<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>\n'
+        "</oor:items>\n",
+        encoding="utf-8",
+    )
+    source = work / "in" / f"report-{PERIOD}.xlsx"
+    source.parent.mkdir()
+    source.write_bytes(data)
+    out = work / "out"
+    result = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=SOFFICE_TIMEOUT,
+        check=False,
+    )
+    converted = out / source.name
+    assert converted.exists(), f"LibreOffice did not convert the workbook: {result.stdout} {result.stderr}"
+    return converted
+
+
+def matches(path: tuple[str, ...], got: Any, expected: Any) -> bool:
+    if expected is None:
+        return got == "n/a"
+    if isinstance(expected, str):
+        if isinstance(got, datetime):
+            stamp = pd.Timestamp(expected)
+            stamp = stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp
+            return abs((pd.Timestamp(got) - stamp).total_seconds()) < 0.001
+        return got == expected
+    if isinstance(expected, bool) or not isinstance(got, int | float) or isinstance(got, bool):
+        return got == expected
+    money = path[-1].endswith("_usd") or (path[0] == "changes" and path[2].endswith("_usd") and path[3] != "change_pct")
+    return abs(got - expected) <= (0.005 + 1e-6 if money else 1e-9)
+
+
+def test_libreoffice_recalculates_every_named_figure(built: tuple[Any, bytes], tmp_path: Path) -> None:
+    report, data = built
+    converted = recalculate(data, tmp_path)
+    workbook = load_workbook(converted, data_only=True)
+    metrics = report.metrics.to_dict()
+    wrong = []
+    checked = 0
+    for path, expected in walk_scalars(metrics):
+        if is_keyed(path) or path[-1] == "reason":
+            continue
+        got = cell_of(workbook, "_".join(path)).value
+        checked += 1
+        if not matches(path, got, expected):
+            wrong.append((".".join(path), got, expected))
+    assert not wrong, wrong
+    assert checked > 150
+    summary = workbook["Summary"]
+    assert str(summary["B2"].value).startswith("OK"), summary["B2"].value
+    failed = [row[0] for row in summary.iter_rows(min_row=9, values_only=True) if row[0] and row[5] is not True]
+    assert not failed, failed
+
+
+def test_defined_names_cover_every_scalar(built: tuple[Any, bytes]) -> None:
+    report, data = built
+    workbook = load_workbook(BytesIO(data))
+    summary = workbook["Summary"]
+    labels = {row[0] for row in summary.iter_rows(min_row=9, values_only=True)}
+    for path, _ in walk_scalars(report.metrics.to_dict()):
+        if path[-1] == "reason":
+            continue
+        if is_keyed(path):
+            assert ".".join(path) in labels, path
+            continue
+        name = "_".join(path)
+        assert name in workbook.defined_names, name
+        ((sheet, ref),) = workbook.defined_names[name].destinations
+        cell = workbook[sheet][ref.replace("$", "")]
+        assert sheet == "Summary" and cell.data_type == "f" and cell.column_letter == "D", (name, sheet, ref)
+
+
+def test_hostile_strings_are_text_cells(built: tuple[Any, bytes]) -> None:
+    _, data = built
+    workbook = load_workbook(BytesIO(data))
+    found: dict[str, int] = dict.fromkeys(HOSTILE, 0)
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value in found:
+                    found[cell.value] += 1
+                    assert cell.data_type == "s", (sheet.title, cell.coordinate, cell.value)
+                if cell.data_type == "f":
+                    assert "HYPERLINK" not in str(cell.value), (sheet.title, cell.coordinate)
+    assert all(found.values()), found
+    with zipfile.ZipFile(BytesIO(data)) as package:
+        for name in package.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>HYPERLINK" not in package.read(name), name
+    entities = {row[0] for row in workbook["Entities"].iter_rows(min_row=2, values_only=True)}
+    assert set(RENAMED.values()) <= entities
+    descriptions = {row[3] for row in workbook["Incidents"].iter_rows(min_row=2, values_only=True)}
+    assert set(HOSTILE) <= descriptions
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
+    outputs = []
+    for attempt in ("a", "b"):
+        report = run_build(SAMPLE / PERIOD, PERIOD, tmp_path / attempt).report
+        outputs.append(render_workbook(report))
+    assert outputs[0] == outputs[1]
+    workbook = load_workbook(BytesIO(outputs[0]))
+    assert workbook.properties.creator == "riskreport"
+    assert workbook.properties.created == datetime(2025, 12, 1, 0, 0)
+    assert workbook.properties.modified == datetime(2025, 12, 1, 0, 0)
+    with zipfile.ZipFile(BytesIO(outputs[0])) as package:
+        assert {entry.date_time for entry in package.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+
+
+def test_conventions_formats_tables_protection(built: tuple[Any, bytes]) -> None:
+    _, data = built
+    workbook = load_workbook(BytesIO(data))
+    assert workbook.sheetnames[:3] == ["README", "Summary", "Flags"]
+    for required in ("Validation", "Lineage", "Incidents", "Liquidation windows", "Loans", "DAT debt"):
+        assert required in workbook.sheetnames
+    by_venue = workbook["OI by venue"]
+    assert by_venue["C2"].number_format == "$ #,##0.00"
+    assert by_venue["D2"].number_format == "0.00%"
+    assert "(USD" in by_venue["C1"].value
+    assert by_venue.freeze_panes == "A2"
+    assert "oi_by_venue" in by_venue.tables
+    assert by_venue.tables["oi_by_venue"].autoFilter is not None
+    for sheet in workbook.worksheets:
+        assert sheet.protection.sheet, sheet.title
+        assert not sheet.protection.sort and not sheet.protection.autoFilter, sheet.title
+        assert sheet.protection.password is None, sheet.title
+    hhi = cell_of(workbook, "derivatives_open_interest_hhi").value
+    assert "SUMPRODUCT" in hhi
+    assert "Liquidation windows" in cell_of(workbook, "derivatives_peak_24h_liquidations_total_usd").value
+    severity = workbook["Incidents"]["AC2"].value
+    assert severity.startswith("=IF(") and "major" in severity
+    assert "Flags!$C$" in workbook["Incidents"]["U2"].value
+    lineage = [
+        row for row in workbook["Lineage"].iter_rows(values_only=True) if row and row[1] and len(str(row[1])) == 64
+    ]
+    assert lineage and all(row[4] in {"folder", "workbook", "json"} for row in lineage)
+
+
+def test_events_cap_keeps_the_largest_in_tie_order() -> None:
+    liquidations = pd.DataFrame(
+        {
+            "event_id": ["e1", "e2", "e3", "e4"],
+            "ts": pd.to_datetime(
+                ["2025-11-02T00:00:00Z", "2025-11-01T00:00:00Z", "2025-11-03T00:00:00Z", "2025-11-04T00:00:00Z"]
+            ),
+            "symbol": ["BTC-PERP"] * 4,
+            "base_asset": ["BTC"] * 4,
+            "position_side": ["long", "short", "long", "long"],
+            "method": ["order_book"] * 4,
+            "margin_mode": ["cross"] * 4,
+            "notional_usd": [500.0, 500.0, 100.0, 900.0],
+            "incident_id": [None] * 4,
+        }
+    )
+    events, total = compute_largest_events({"Venue": {"liquidations": liquidations}}, cap=3)
+    assert total == 4
+    assert list(events["event_id"]) == ["e4", "e2", "e1"]  # 900, then the earlier of the two 500s
+
+
+def test_period_hours_are_the_candidate_windows() -> None:
+    hours = compute_period_hours("2025-11")
+    assert len(hours) == 30 * 24
+    assert int(hours["window_inside"].sum()) == 30 * 24 - 23
+    assert hours["window_end"].iloc[0] == pd.Timestamp("2025-11-02T00:00:00Z")
