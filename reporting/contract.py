@@ -31,7 +31,10 @@ Money = Annotated[Decimal, Field(decimal_places=2, allow_inf_nan=False)]
 Price = Annotated[Decimal, Field(gt=0, decimal_places=8, allow_inf_nan=False)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
 Pct = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-Ticker = Annotated[str, Field(pattern=r"^[A-Z0-9]{1,20}$", description="ticker, upper case")]
+TICKER_PATTERN = r"^[A-Z0-9]{1,20}$"
+TICKER_OR_ALL_PATTERN = r"^([A-Z0-9]{1,20}|ALL)$"
+TICKER_PATTERNS = (TICKER_PATTERN, TICKER_OR_ALL_PATTERN)
+Ticker = Annotated[str, Field(pattern=TICKER_PATTERN, description="ticker, upper case")]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Timestamp = AwareDatetime
 
@@ -310,7 +313,7 @@ class CollateralRow(ContractModel):
 class LeverageBandRow(ContractModel):
     """leverage_bands: open interest by account effective leverage, at month end."""
 
-    base_asset: Annotated[str, Field(pattern=r"^([A-Z0-9]{1,20}|ALL)$")] = Field(
+    base_asset: Annotated[str, Field(pattern=TICKER_OR_ALL_PATTERN)] = Field(
         description="Ticker of the underlying asset, upper case, or ALL for all assets together; each (base_asset, "
         "band) pair appears once."
     )

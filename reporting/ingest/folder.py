@@ -102,7 +102,8 @@ def _read_csv_body(
     column_types = {key: types.get(index, pa.string()) for index, key in enumerate(keys)}
     return pa_csv.read_csv(
         pa.BufferReader(body),
-        read_options=pa_csv.ReadOptions(column_names=keys),
+        # Blocks larger than the 1 MiB default parse a large file faster on few cores.
+        read_options=pa_csv.ReadOptions(column_names=keys, block_size=32 << 20),
         parse_options=parse,
         convert_options=pa_csv.ConvertOptions(
             column_types=column_types,

@@ -225,12 +225,16 @@ def compute_liquidations(partials: Partials) -> dict[str, Any]:
     }
 
 
+def _sum_by_side(buckets: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Σ notional_cents by `key` (rows, sorted) and position_side (columns `long`, `short`; 0 when absent)."""
+    sums = buckets.groupby([key, "position_side"], sort=True, observed=True)["notional_cents"].sum()
+    return sums.unstack("position_side", fill_value=0).reindex(columns=["long", "short"], fill_value=0).astype("int64")
+
+
 def _split_by(buckets: pd.DataFrame, key: str) -> dict[str, LiquidationSplit]:
     if buckets.empty:
         return {}
-    sides = buckets.pivot_table(
-        index=key, columns="position_side", values="notional_cents", aggfunc="sum", fill_value=0, sort=True
-    )
+    sides = _sum_by_side(buckets, key)
     long_cents = sides["long"] if "long" in sides else pd.Series(0, index=sides.index)
     short_cents = sides["short"] if "short" in sides else pd.Series(0, index=sides.index)
     return {
@@ -255,12 +259,7 @@ def compute_peak_24h_liquidations(partials: Partials, period: str) -> PeakWindow
     buckets = partials.liquidations
     if buckets.empty:
         return None
-    hourly = (
-        buckets.pivot_table(index="hour", columns="position_side", values="notional_cents", aggfunc="sum")
-        .reindex(index=hours, columns=["long", "short"])
-        .fillna(0)
-        .astype("int64")
-    )
+    hourly = _sum_by_side(buckets, "hour").reindex(index=hours, fill_value=0)
     long_sums = _window_sums(hourly["long"].to_numpy())
     short_sums = _window_sums(hourly["short"].to_numpy())
     totals = long_sums + short_sums

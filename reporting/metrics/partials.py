@@ -385,6 +385,8 @@ def combine_partials(parts: Iterable[Partials]) -> Partials:
     sorted by their keys.
     """
     parts = list(parts)
+    if len(parts) == 1:
+        return parts[0]  # one submission's partials are already summed over their keys and sorted
     templates = _empty_frames()
     combined: dict[str, pd.DataFrame] = {}
     for field in fields(Partials):

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from reporting.contract import ColumnSpec, ContractModel, RowRule, column_specs
+from reporting.contract import TICKER_PATTERNS, ColumnSpec, ContractModel, RowRule, column_specs
 from reporting.findings import Finding
 from reporting.ingest.model import RawTable
 from reporting.validate.log import FindingLog
@@ -321,7 +321,7 @@ class TableCheck:
                 code = "column-missing-nullable" if spec.nullable else "column-missing"
                 self.log.add(self._table_finding(code, spec.name, f"Column {spec.name!r} is missing."))
             typed[spec.name] = pa.nulls(data.num_rows, PARSED_TYPES[spec.kind])
-        table = pa.table({spec.name: _categorical(typed[spec.name], spec) for spec in specs})
+        table = pa.table({spec.name: typed[spec.name] for spec in specs})
         frame = table.to_pandas(date_as_object=False)
         self.check_rules(model.rules, frame)
         self.check_unique(model.unique, frame)
@@ -341,7 +341,8 @@ class TableCheck:
 
         def check(spec: ColumnSpec) -> tuple[pa.Array, TableCheck]:
             own = TableCheck(self.raw, FindingLog(cap=self.log.cap), self.table, self.first_row)
-            return own.check_column(spec, data.column(names.index(spec.name)).combine_chunks()), own
+            column = own.check_column(spec, data.column(names.index(spec.name)).combine_chunks())
+            return _categorical(column, spec), own
 
         def count_distinct() -> int | None:
             if key is None:
@@ -382,10 +383,17 @@ class TableCheck:
 
 
 def _categorical(values: pa.Array, spec: ColumnSpec) -> pa.Array:
-    """Enum columns as categories (the contract's choices, sorted), so that grouping by them is cheap."""
-    if spec.kind != "enum":
+    """Enums and tickers as categories (sorted), so that grouping by them later is cheap.
+
+    An enum's categories are the contract's choices; a ticker's are the values the column holds.
+    """
+    if spec.kind == "enum":
+        categories = pa.array(sorted(spec.choices))
+    elif spec.kind == "text" and spec.pattern in TICKER_PATTERNS:
+        distinct = pc.unique(values).drop_null()
+        categories = distinct.take(pc.sort_indices(distinct))
+    else:
         return values
-    categories = pa.array(sorted(spec.choices))
     return pa.DictionaryArray.from_arrays(pc.index_in(values, value_set=categories), categories)
 
 
