@@ -9,10 +9,8 @@ template cannot drift from the contract.
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from pathlib import Path
-from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 import pandas as pd
 from openpyxl import Workbook
@@ -21,7 +19,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
 from reporting.contract import (
     HEADER_TABLE,
@@ -33,6 +30,7 @@ from reporting.contract import (
     Header,
     column_specs,
 )
+from reporting.render.xlsx import xlsx_bytes
 
 README_SHEET = "README"
 LAST_TEMPLATE_ROW = 100_000
@@ -103,7 +101,7 @@ def write_template(entity_type: str, path: Path) -> Path:
         known = ", ".join(TABLES_BY_ENTITY)
         raise ValueError(f"unknown entity type {entity_type!r}; expected one of {known}")
     workbook = build_template(entity_type)
-    path.write_bytes(workbook_bytes(workbook))
+    path.write_bytes(xlsx_bytes(workbook))
     return path
 
 
@@ -124,23 +122,6 @@ def build_template(entity_type: str) -> Workbook:
     workbook.properties.created = FIXED_TIME
     workbook.properties.modified = FIXED_TIME
     return workbook
-
-
-def workbook_bytes(workbook: Workbook) -> bytes:
-    """The `.xlsx` bytes of a workbook, with fixed times in its properties and in its zip entries.
-
-    openpyxl's own `save` stamps the modification time with the clock and the zip entries with the
-    time of writing; both would make two templates of one entity type differ.
-    """
-    scratch = io.BytesIO()
-    ExcelWriter(workbook, ZipFile(scratch, "w", ZIP_DEFLATED, allowZip64=True)).save()
-    packed = io.BytesIO()
-    with ZipFile(scratch) as source, ZipFile(packed, "w", ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            fixed = ZipInfo(entry.filename, date_time=FIXED_TIME.timetuple()[:6])
-            fixed.compress_type = ZIP_DEFLATED
-            target.writestr(fixed, source.read(entry))
-    return packed.getvalue()
 
 
 def number_format(spec: ColumnSpec) -> str:

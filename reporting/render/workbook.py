@@ -23,13 +23,11 @@ The workbook holds aggregates; raw liquidation events only up to `EVENTS_CAP` (t
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 import pandas as pd
 from openpyxl import Workbook
@@ -38,7 +36,6 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
 from reporting.contract import EXCHANGE_TYPES, LENDER_TYPES
 from reporting.findings import CATALOGUE
@@ -50,6 +47,7 @@ from reporting.metrics.lending import CREDIT_TYPES, LOAN_TYPES
 from reporting.metrics.partials import HIGH_LEVERAGE_BANDS
 from reporting.metrics.period import compute_period_bounds
 from reporting.render.model import Report
+from reporting.render.xlsx import xlsx_bytes
 
 CREATOR = "riskreport"
 NOT_AVAILABLE = "n/a"
@@ -88,7 +86,6 @@ HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 TITLE_FONT = Font(bold=True, size=14)
 WRAP = Alignment(wrap_text=True, vertical="top")
-FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
 
 class Formula(str):
@@ -262,20 +259,7 @@ def render_workbook(report: Report) -> bytes:
     workbook.properties.created = generated
     workbook.properties.modified = generated
     workbook.properties.title = f"Systemic-risk report {report.period}: audit workbook"
-    return _workbook_bytes(workbook)
-
-
-def _workbook_bytes(workbook: Workbook) -> bytes:
-    """The .xlsx bytes with fixed zip entry times (openpyxl stamps them with the time of writing)."""
-    scratch = io.BytesIO()
-    ExcelWriter(workbook, ZipFile(scratch, "w", ZIP_DEFLATED, allowZip64=True)).save()
-    packed = io.BytesIO()
-    with ZipFile(scratch) as source, ZipFile(packed, "w", ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            fixed = ZipInfo(entry.filename, date_time=FIXED_ZIP_TIME)
-            fixed.compress_type = ZIP_DEFLATED
-            target.writestr(fixed, source.read(entry))
-    return packed.getvalue()
+    return xlsx_bytes(workbook)
 
 
 # Cells of the Summary sheet that other formulas use: the period bounds.

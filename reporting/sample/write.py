@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import zipfile
 from pathlib import Path
 from typing import Literal
 
@@ -27,9 +26,9 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.writer.excel import ExcelWriter
 
 from reporting.contract import HEADER_TABLE, TABLES, column_specs
+from reporting.render.xlsx import xlsx_bytes
 
 Container = Literal["folder", "workbook", "json"]
 TableFormat = Literal["csv", "parquet"]
@@ -283,20 +282,6 @@ def _json_bytes(header: dict[str, object], tables: dict[str, pd.DataFrame]) -> b
 # Workbook ----------------------------------------------------------------------------------------
 
 
-class _FixedTimeZip(zipfile.ZipFile):
-    """A zip archive whose entries all carry FIXED_FILE_TIME, so that equal workbooks have equal bytes."""
-
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # type: ignore[no-untyped-def]
-        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
-            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=FIXED_FILE_TIME.timetuple()[:6])
-            zinfo_or_arcname.compress_type = zipfile.ZIP_DEFLATED
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
-
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # type: ignore[no-untyped-def]
-        # openpyxl's write-only sheets are staged in temporary files, whose modification time would leak in.
-        self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())
-
-
 def _cell(sheet, value: object) -> object:  # type: ignore[no-untyped-def]
     if isinstance(value, str) and value.startswith("="):
         # Text that looks like a formula stays text: the submitter wrote a value, not a calculation.
@@ -343,7 +328,5 @@ def _write_workbook(header: dict[str, object], tables: dict[str, pd.DataFrame], 
         sheet.append(list(frame.columns))
         for row in _sheet_values(name, frame):
             sheet.append([_cell(sheet, value) for value in row])
-    with _FixedTimeZip(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        # openpyxl's save_workbook stamps the current time as "modified"; write through ExcelWriter instead.
-        book.properties.modified = FIXED_FILE_TIME
-        ExcelWriter(book, archive).save()
+    book.properties.modified = FIXED_FILE_TIME
+    path.write_bytes(xlsx_bytes(book))
