@@ -13,7 +13,7 @@ from reporting import __version__, pipeline
 from reporting.config import ConfigError, default_thresholds_toml
 from reporting.contract import TABLES_BY_ENTITY
 from reporting.render.model import ReportOptions
-from reporting.render.validation import render_validation_text, validation_to_dict
+from reporting.render.validation import render_catalogue_markdown, render_validation_text, validation_to_dict
 
 
 def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -76,8 +76,8 @@ def build(
     """Build the report of PERIOD from the SUBMISSIONS folder into --out.
 
     Writes report-<period>.pdf, report-<period>.xlsx, metrics-<period>.json,
-    validation-<period>.json and manifest-<period>.json. Rejected submissions stay out of the figures and are listed; they do not
-    stop the build unless --strict.
+    validation-<period>.json and manifest-<period>.json. Rejected submissions stay
+    out of the figures and are listed; they do not stop the build unless --strict.
     """
     presentation = ReportOptions(final=final, classification=classification, authority=authority)
     try:
@@ -107,6 +107,12 @@ def build(
 def config(defaults: bool) -> None:
     """Print the thresholds configuration file with the defaults of the metrics specification."""
     click.echo(default_thresholds_toml(), nl=False)
+
+
+@cli.command()
+def codes() -> None:
+    """Print the catalogue of finding codes, with their severity and how to fix each."""
+    click.echo(render_catalogue_markdown(), nl=False)
 
 
 @cli.command()

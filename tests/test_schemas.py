@@ -23,3 +23,11 @@ def test_committed_schemas_are_fresh(tmp_path: Path) -> None:
 def test_one_schema_per_table_and_one_for_the_header() -> None:
     names = {p.name for p in COMMITTED.glob("*.json")}
     assert names == {"submission.schema.json"} | {f"{t}.schema.json" for t in TABLES}
+
+
+def test_finding_codes_page_lists_the_catalogue() -> None:
+    """docs/finding-codes.md holds what `riskreport codes` prints."""
+    result = CliRunner().invoke(cli, ["codes"])
+    assert result.exit_code == 0
+    page = (COMMITTED.parent / "docs" / "finding-codes.md").read_text()
+    assert page.endswith(result.output)

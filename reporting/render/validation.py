@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reporting.findings import CATALOGUE
 from reporting.validate.model import ValidatedSubmission
 
 FIRST_FINDINGS = 10
@@ -53,3 +54,10 @@ def render_validation_text(submissions: list[ValidatedSubmission]) -> str:
 
 def _rows(s: ValidatedSubmission) -> str:
     return ", ".join(f"{name} {n:,}" for name, n in s.rows.items()) or "none read"
+
+
+def render_catalogue_markdown() -> str:
+    """The catalogue of finding codes as a Markdown table: code, severity and how to fix it."""
+    lines = ["| code | severity | how to fix |", "|---|---|---|"]
+    lines += [f"| `{code}` | {entry.severity} | {entry.fix} |" for code, entry in CATALOGUE.items()]
+    return "\n".join(lines) + "\n"
