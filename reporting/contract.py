@@ -38,7 +38,6 @@ Ticker = Annotated[str, Field(pattern=TICKER_PATTERN, description="ticker, upper
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Timestamp = AwareDatetime
 
-NONMONEY_TICKER_ALL = "ALL"
 UNSECURED = "NONE"
 
 EntityType = Literal["cex", "dex", "cefi_lender", "defi_protocol", "cdp_issuer", "dat"]

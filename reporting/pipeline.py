@@ -28,8 +28,8 @@ from reporting.metrics.coverage import count_coverage
 from reporting.metrics.partials import Partials, combine_partials, compute_partials
 from reporting.render.model import Report, ReportOptions
 from reporting.render.pdf import render_pdf
-from reporting.render.workbook import render_workbook
 from reporting.render.validation import validation_to_dict
+from reporting.render.workbook import render_workbook
 from reporting.validate.folder import validate_folder
 from reporting.validate.model import ValidatedSubmission
 
