@@ -111,7 +111,6 @@ def peak_memory(step: str, path: Path) -> float:
 
 
 VALIDATED: dict[Path, list] = {}
-NAIVE_ROWS = 100_000
 
 
 def _do_step(step: str, path: Path) -> None:
@@ -132,16 +131,6 @@ def _do_step(step: str, path: Path) -> None:
             VALIDATED[path] = validate_folder(path, PERIOD)
         submissions = VALIDATED[path]
         compute_metrics(submissions, PERIOD, load_thresholds(), coverage=count_coverage(submissions))
-    elif step == "pydantic-rows":
-        # The naive way, on the first 100,000 rows only: one pydantic model per row.
-        import csv
-        import itertools
-
-        from reporting.contract import LiquidationRow
-
-        with open(path / "liquidations.csv", newline="", encoding="utf-8") as handle:
-            for row in itertools.islice(csv.DictReader(handle), NAIVE_ROWS):
-                LiquidationRow.model_validate({k: (v if v != "" else None) for k, v in row.items()})
     elif step == "validate+metrics":
         from reporting.pipeline import compute_period
 
@@ -163,7 +152,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--steps", default="validate,metrics,validate+metrics,pydantic-rows")
+    parser.add_argument("--steps", default="validate,metrics,validate+metrics")
     parser.add_argument("--keep", type=Path, help="Write the submission here and keep it.")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--memory", help=argparse.SUPPRESS)
@@ -183,10 +172,6 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|")
     for step, r in results.items():
         ratio = r["seconds"] / r["baseline"]
-        if step == "pydantic-rows":
-            # Timed on 100,000 rows; the ratio is scaled to all the events, as read_csv reads them all.
-            ratio *= args.events / NAIVE_ROWS
-            step = f"pydantic-rows (first {NAIVE_ROWS:,}; ratio scaled)"
         print(f"| {step} | {r['seconds']:.2f} | {r['baseline']:.2f} | {ratio:.2f} | {r['peak_mb']:.0f} |")
 
 
