@@ -21,6 +21,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Annotated, ClassVar, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -90,6 +91,12 @@ class ContractModel(BaseModel):
 # Rule codes that are warnings, not errors; severities live in reporting.validate.codes, and a test
 # checks that the two agree.
 WARNING_RULES = frozenset({"funding-rate-extreme", "notional-mismatch", "borrowed-above-supplied"})
+
+
+def _differs_by_over(value: pd.Series, reference: pd.Series, fraction: float) -> pd.Series:
+    """Where |value − reference| > fraction × |reference|, computed on plain arrays (the rule runs on every row)."""
+    ref = reference.to_numpy(dtype="float64")
+    return pd.Series(np.abs(value.to_numpy(dtype="float64") - ref) > fraction * np.abs(ref), index=value.index)
 
 
 def _lt(a: str, b: str) -> Callable[[pd.DataFrame], pd.Series]:
@@ -280,10 +287,7 @@ class LiquidationRow(ContractModel):
         RowRule(
             "notional-mismatch",
             "notional_usd",
-            lambda t: (
-                (t["notional_usd"] - t["quantity"] * t["price_usd"]).abs()
-                > 0.005 * (t["quantity"] * t["price_usd"]).abs()
-            ),
+            lambda t: _differs_by_over(t["notional_usd"], t["quantity"] * t["price_usd"], 0.005),
         ),
     )
 

@@ -33,6 +33,11 @@ TIMESTAMP_NAIVE = DATE[:-1] + _TIME + r"$"
 TIMESTAMP_TYPE = pa.timestamp("ns", tz="UTC")
 BOOLEANS = pa.array(["true", "false"])
 
+PLAUSIBLE_MAGNITUDE = {"money": 1e13, "price": 1e13, "number": 1e15, "integer": 1e15}
+"""Largest magnitude accepted per kind of number, though the format sets no maximum. Ten trillion US
+dollars is several times the whole crypto market; 10^15 is more than any quantity or count in the
+format. The bounds keep every sum and product of the metrics finite and money exact in int64 cents."""
+
 KIND_WORDS = {
     "money": "an amount in US dollars",
     "price": "a price in US dollars",
@@ -98,7 +103,9 @@ class TableCheck:
         if text.null_count:
             bad &= present
         self.invalid[name] = bad
-        return pc.if_else(pa.array(bad), pa.scalar(None, typed.type), typed) if bad.any() else typed
+        if not bad.any() or pa.types.is_dictionary(typed.type):  # coded columns have no code for bad values
+            return typed
+        return pc.if_else(pa.array(bad), pa.scalar(None, typed.type), typed)
 
     def check_typed(self, spec: ColumnSpec, values: pa.Array) -> pa.Array:
         """Check a column that the reader could already parse with the contract's type.
@@ -163,7 +170,39 @@ class TableCheck:
                     f"{spec.name} must be {words} {bound:g}; got {{value}}.",
                 )
             bad |= mask
-        return bad
+        return bad | self.check_plausible(spec, text, values, ~bad)
+
+    def check_plausible(self, spec: ColumnSpec, text: pa.Array, values: pa.Array, unflagged: np.ndarray) -> np.ndarray:
+        """Flag numbers beyond the plausible magnitude of their kind, and a negative zero in a column
+        that allows no negative value; return the mask of those rows. `unflagged` excludes rows whose
+        range finding is already made.
+
+        A negative zero there is most often a small negative amount rounded, so it is not read as 0.
+        """
+        limit = PLAUSIBLE_MAGNITUDE.get(spec.kind)
+        if limit is None or len(values) == 0:
+            return np.zeros(len(values), dtype=bool)
+        numbers = values.to_numpy(zero_copy_only=False)
+        with np.errstate(invalid="ignore"):
+            implausible = (np.abs(numbers) > limit) & unflagged
+            self.flag(
+                "value-out-of-range",
+                implausible,
+                spec.name,
+                text,
+                f"{spec.name} is implausibly large: {{value}}; the bound is {limit:,.0f}.",
+            )
+            if spec.ge is None or spec.ge < 0 or spec.kind == "integer":
+                return implausible
+            negative_zero = (numbers == 0) & np.signbit(numbers) & unflagged
+        self.flag(
+            "value-out-of-range",
+            negative_zero,
+            spec.name,
+            text,
+            f"{spec.name} must be at least 0 and is written with a minus sign: {{value}}; give the amount unrounded.",
+        )
+        return implausible | negative_zero
 
     def parse_number(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
         values = _cast_or_none(text, pa.float64())
@@ -230,6 +269,16 @@ class TableCheck:
                 "value-too-long", mask, spec.name, None, f"{spec.name} is longer than {spec.max_length} characters."
             )
             bad |= mask
+        if spec.pattern in TICKER_PATTERNS:
+            # Tickers repeat: check the form of each distinct value once, and keep the column coded
+            # (as categories), so that grouping by it later is cheap.
+            coded = pc.dictionary_encode(text)
+            mask = _mask(pc.take(pc.invert(_matches(coded.dictionary, spec.pattern)), coded.indices)) & ~bad
+            self.flag(
+                "value-pattern", mask, spec.name, text, f"{spec.name} does not have the required form: {{value!r}}."
+            )
+            bad |= mask
+            return (text if bad.any() else _sorted_categories(coded)), bad
         if spec.pattern is not None:
             mask = _mask(pc.invert(_matches(text, spec.pattern))) & ~bad
             self.flag(
@@ -239,7 +288,10 @@ class TableCheck:
         return text, bad
 
     def parse_enum(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
-        bad = _mask(pc.invert(pc.is_in(text, pa.array(spec.choices)))) & _mask(pc.is_valid(text))
+        # Enums are kept coded: categories are the contract's choices, sorted; a value outside them has no code.
+        categories = pa.array(sorted(spec.choices))
+        codes = pc.index_in(text, value_set=categories)
+        bad = _mask(pc.is_null(codes)) & _mask(pc.is_valid(text))
         self.flag(
             "value-not-allowed",
             bad,
@@ -247,7 +299,7 @@ class TableCheck:
             text,
             f"{spec.name} must be one of {', '.join(spec.choices)}; got {{value!r}}.",
         )
-        return text, bad
+        return pa.DictionaryArray.from_arrays(codes, categories), bad
 
     def parse_boolean(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
         lowered = pc.utf8_lower(text)
@@ -341,8 +393,7 @@ class TableCheck:
 
         def check(spec: ColumnSpec) -> tuple[pa.Array, TableCheck]:
             own = TableCheck(self.raw, FindingLog(cap=self.log.cap), self.table, self.first_row)
-            column = own.check_column(spec, data.column(names.index(spec.name)).combine_chunks())
-            return _categorical(column, spec), own
+            return own.check_column(spec, data.column(names.index(spec.name)).combine_chunks()), own
 
         def count_distinct() -> int | None:
             if key is None:
@@ -382,19 +433,12 @@ class TableCheck:
         return Finding(code=code, file=self.raw.file, table=self.table, row=None, column=column, message=message)
 
 
-def _categorical(values: pa.Array, spec: ColumnSpec) -> pa.Array:
-    """Enums and tickers as categories (sorted), so that grouping by them later is cheap.
-
-    An enum's categories are the contract's choices; a ticker's are the values the column holds.
-    """
-    if spec.kind == "enum":
-        categories = pa.array(sorted(spec.choices))
-    elif spec.kind == "text" and spec.pattern in TICKER_PATTERNS:
-        distinct = pc.unique(values).drop_null()
-        categories = distinct.take(pc.sort_indices(distinct))
-    else:
-        return values
-    return pa.DictionaryArray.from_arrays(pc.index_in(values, value_set=categories), categories)
+def _sorted_categories(coded: pa.DictionaryArray) -> pa.DictionaryArray:
+    """The same coded column with its categories in sorted order (grouped results come out sorted)."""
+    order = pc.sort_indices(coded.dictionary).to_numpy()
+    position = np.empty(len(order), dtype=np.int32)  # the sorted position of each old code
+    position[order] = np.arange(len(order), dtype=np.int32)
+    return pa.DictionaryArray.from_arrays(pc.take(pa.array(position), coded.indices), coded.dictionary.take(order))
 
 
 def _cast_or_none(text: pa.Array, target: pa.DataType) -> pa.Array | None:

@@ -32,7 +32,7 @@ class FindingLog:
 
     def merge(self, other: FindingLog) -> None:
         """Take in the findings of another log, after this one's, under this log's cap."""
-        self.counts.update(other.counts)
+        self.counts.update(+other.counts)
         self.kept.extend(other.kept[: max(self.cap - len(self.kept), 0)])
 
     def add_rows(
@@ -53,6 +53,8 @@ class FindingLog:
         """
         assert code in CATALOGUE, code
         rows = np.flatnonzero(mask)
+        if not len(rows):
+            return
         self.counts[code] += len(rows)
         for index in rows[: max(self.cap - len(self.kept), 0)]:
             value = None if values is None else values[int(index)].as_py()

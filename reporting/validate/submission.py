@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pydantic import ValidationError
 
-from reporting.contract import HEADER_TABLE, TABLES, TABLES_BY_ENTITY, Header
+from reporting.contract import HEADER_TABLE, TABLES, TABLES_BY_ENTITY, Header, column_specs
 from reporting.findings import Finding
 from reporting.ingest.model import RawSubmission, RawTable
 from reporting.validate.columns import TableCheck
 from reporting.validate.log import FindingLog
 from reporting.validate.model import ValidatedSubmission
+
+MAX_COLUMN_TOTAL_USD = 1e15
+"""Largest plausible total of one money column of one submission (one quadrillion US dollars).
+
+Each value is bounded already (`PLAUSIBLE_MAGNITUDE`), but many rows at the bound could still add
+up past what the metrics' int64 cents can hold (about 9.2e16 dollars); this bound needs about a
+hundred submissions at the limit before any sum can overflow.
+"""
 
 
 def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -34,6 +43,7 @@ def validate_submission(raw: RawSubmission, period: str | None = None) -> Valida
     for name, table in raw.tables.items():
         checks[name] = TableCheck(table, log, first_row=table.first_row)
         tables[name] = checks[name].check_columns(TABLES[name])
+    check_totals(raw, tables, log)
     if header is not None:
         check_table_set(header, raw, log)
         check_in_period(period or header.period, tables, checks)
@@ -106,6 +116,21 @@ def check_header(raw: RawSubmission, log: FindingLog, period: str | None) -> Hea
             )
         )
     return header
+
+
+def check_totals(raw: RawSubmission, tables: dict[str, pd.DataFrame], log: FindingLog) -> None:
+    """Flag a money column whose total over the submission's table exceeds MAX_COLUMN_TOTAL_USD."""
+    for name, frame in tables.items():
+        for spec in column_specs(TABLES[name]):
+            if spec.kind != "money" or frame.empty:
+                continue
+            total = float(np.nansum(np.abs(frame[spec.name].to_numpy(dtype="float64"))))
+            if total > MAX_COLUMN_TOTAL_USD:
+                message = (
+                    f"{spec.name} adds up to {total:,.2f} US dollars over the table; "
+                    f"the plausible bound is {MAX_COLUMN_TOTAL_USD:,.0f}."
+                )
+                log.add(Finding("value-out-of-range", raw.tables[name].file, name, None, spec.name, None, message))
 
 
 def check_table_set(header: Header, raw: RawSubmission, log: FindingLog) -> None:
