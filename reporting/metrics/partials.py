@@ -317,26 +317,26 @@ def _bucket_liquidations(liquidations: pd.DataFrame, cents: np.ndarray, incident
     # faster than a hash grouping; the bins are few (assets x 2 x 3 x 3 x hours in the month).
     events = np.bincount(key)
     used = np.flatnonzero(events)
-    sums = pd.DataFrame(
-        {
-            "notional_cents": np.bincount(key, weights=cents)[used].round().astype("int64"),
-            "incident_cents": np.bincount(key, weights=incident_cents)[used].round().astype("int64"),
-            "events": events[used],
-        },
-        index=used,
-    )
-    rest = sums.index.to_numpy()
-    hour = pd.to_datetime((rest % span + first) * 3600, unit="s", utc=True).as_unit("us")
-    rest = rest // span
+    linked = incident_cents.any()
+    hour = pd.to_datetime((used % span + first) * 3600, unit="s", utc=True).as_unit("us")
+    rest = used // span
     columns: dict[str, object] = {}
     for column, uniques in reversed(levels):
         columns[column] = uniques[rest % len(uniques)]
         rest = rest // len(uniques)
-    frame = pd.DataFrame({column: columns[column] for column, _ in levels})
-    frame["hour"] = hour
-    for column in ("notional_cents", "incident_cents", "events"):
-        frame[column] = sums[column].to_numpy(dtype="int64")
-    return frame
+    return pd.DataFrame(
+        {
+            **{column: columns[column] for column, _ in levels},
+            "hour": hour,
+            "notional_cents": np.bincount(key, weights=cents)[used].round().astype("int64"),
+            "incident_cents": (
+                np.bincount(key, weights=incident_cents)[used].round().astype("int64")
+                if linked
+                else np.zeros(len(used), dtype="int64")
+            ),
+            "events": events[used].astype("int64"),
+        }
+    )
 
 
 def _with_key(frame: pd.DataFrame, partial: str, **constants: str) -> pd.DataFrame:
