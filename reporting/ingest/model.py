@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -25,11 +26,19 @@ class Limits:
 
 @dataclass(frozen=True)
 class InputFile:
-    """A file that was read (or could not be read), for the manifest and the lineage sheet."""
+    """A file that was read, for the manifest and the lineage sheet.
+
+    Its SHA-256 is of the very bytes that were parsed; for large table files it is computed in the
+    background while the file is parsed and checked, and `sha256` waits for it.
+    """
 
     path: str
-    sha256: str
     bytes: int
+    digest: Future[str] = field(repr=False, compare=False)
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.result()
 
 
 @dataclass

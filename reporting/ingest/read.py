@@ -16,7 +16,7 @@ import hashlib
 import mmap
 import os
 import stat
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal, overload
 
@@ -28,6 +28,8 @@ from reporting.ingest.model import Container, InputFile, Limits, RawSubmission, 
 from reporting.ingest.workbook import submission_from_workbook
 
 DEFAULT_LIMITS = Limits()
+HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+"""Computes the SHA-256 of large table files in the background."""
 FOLDER_NOTES = frozenset({"README.md", "README.txt"})
 """Notes a supervisor may keep beside the submissions; they are not submissions and are not read."""
 HEADER_FILE = "submission.json"
@@ -175,9 +177,11 @@ def read_folder(path: Path, source: str, limits: Limits) -> RawSubmission:
         if len(found) > 1:
             files = " and ".join(entry.name for entry in found)
             message = f"Table '{name}' is sent twice, as {files}; neither was read."
-            submission.findings.append(
-                Finding("file-duplicate-table", f"{source}/{found[0].name}", table=name, message=message)
-            )
+            # One finding per file, so that every file of the folder is accounted for in the report.
+            submission.findings += [
+                Finding("file-duplicate-table", f"{source}/{printable(entry.name)}", table=name, message=message)
+                for entry in found
+            ]
             continue
         table = read_table_file(Path(found[0].path), name, f"{source}/{found[0].name}", limits, submission)
         if table is not None:
@@ -190,11 +194,11 @@ def read_table_file(path: Path, name: str, file: str, limits: Limits, submission
     data = read_file(path, file, limits, submission, record=False, mapped=True)
     if data is None:
         return None
-    # Hashing a large file costs about as much as parsing it; both release the GIL, so they overlap.
-    with ThreadPoolExecutor(max_workers=1) as hasher:
-        digest = hasher.submit(lambda: hashlib.sha256(data).hexdigest())
-        table, findings = TABLE_READERS[path.suffix](name, data, file, limits)
-        submission.files.append(InputFile(path=file, sha256=digest.result(), bytes=len(data)))
+    # Hashing a large file costs a fair part of parsing it; it runs in the background, on a core
+    # that parsing or the later checks leave free (hashlib releases the GIL).
+    digest = HASHER.submit(lambda: hashlib.sha256(data).hexdigest())
+    submission.files.append(InputFile(path=file, bytes=len(data), digest=digest))
+    table, findings = TABLE_READERS[path.suffix](name, data, file, limits)
     submission.findings += findings
     return table
 
@@ -253,7 +257,9 @@ def read_file(
         submission.findings.append(too_large(file, len(data), limits))
         return None
     if record:
-        submission.files.append(InputFile(path=file, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data)))
+        digest: Future[str] = Future()
+        digest.set_result(hashlib.sha256(data).hexdigest())
+        submission.files.append(InputFile(path=file, bytes=len(data), digest=digest))
     return data
 
 

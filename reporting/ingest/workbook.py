@@ -25,6 +25,7 @@ from decimal import Decimal
 
 import openpyxl
 import pyarrow as pa
+from defusedxml import DefusedXmlException
 
 from reporting.contract import HEADER_TABLE, TABLES
 from reporting.findings import Finding
@@ -179,7 +180,8 @@ def submission_from_workbook(
         try:
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as error:  # openpyxl fails on malformed parts in many ways; all mean "unreadable"
-            return None, {}, [Finding("file-unreadable", file, message=f"The workbook could not be opened: {error!r}.")]
+            message = xml_refused_message(error) or f"The workbook could not be opened: {error!r}."
+            return None, {}, [Finding("file-unreadable", file, message=message)]
         try:
             names = list(workbook.sheetnames)
             for name in names:
@@ -224,5 +226,21 @@ def read_sheet(workbook: openpyxl.Workbook, name: str, max_rows: int) -> tuple[l
         sheet.reset_dimensions()
         rows, too_many = trimmed_rows(sheet.iter_rows(values_only=True), max_rows + 1)
     except Exception as error:  # a malformed sheet part fails inside openpyxl in many ways
-        return [], False, f"Sheet '{name}' could not be read: {error!r}."
+        return [], False, xml_refused_message(error) or f"Sheet '{name}' could not be read: {error!r}."
     return rows, too_many, None
+
+
+def xml_refused_message(error: BaseException) -> str | None:
+    """The message for a workbook whose XML defusedxml refused (entities or a DTD: an XML bomb), else None.
+
+    openpyxl wraps the parser's error, so the chain of causes is searched.
+    """
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, DefusedXmlException):
+            return (
+                f"The workbook's XML declares entities or a document type ({type(seen).__name__}), which are "
+                "refused because they can expand without bound (an XML bomb); save it again from a spreadsheet."
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None
