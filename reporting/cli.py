@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import click
@@ -20,6 +21,15 @@ def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> st
     if value is not None and not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", value):
         raise click.BadParameter("use the form YYYY-MM, e.g. 2025-11")
     return value
+
+
+def show_progress(paths: Iterable[Path]) -> Iterator[Path]:
+    """A progress bar on stderr while submissions are validated, when a person is watching it."""
+    if not sys.stderr.isatty():
+        yield from paths
+        return
+    with click.progressbar(list(paths), label="Validating", file=sys.stderr) as bar:
+        yield from bar
 
 
 PERIOD = click.option("--period", callback=_period, metavar="YYYY-MM", help="The month being reported.")
@@ -40,7 +50,7 @@ def validate(path: Path, period: str | None, output: str) -> None:
 
     Exits 0 when every submission is accepted and 1 when any is rejected.
     """
-    submissions = pipeline.run_validation(path, period)
+    submissions = pipeline.run_validation(path, period, progress=show_progress)
     if output == "json":
         click.echo(json.dumps(validation_to_dict(submissions), indent=2, ensure_ascii=False))
     else:
@@ -82,7 +92,14 @@ def build(
     presentation = ReportOptions(final=final, classification=classification, authority=authority)
     try:
         result = pipeline.run_build(
-            submissions, period, out, prior=prior, config=config, strict=strict, presentation=presentation
+            submissions,
+            period,
+            out,
+            prior=prior,
+            config=config,
+            strict=strict,
+            presentation=presentation,
+            progress=show_progress,
         )
     except (pipeline.BuildError, ConfigError) as error:
         raise click.ClickException(str(error)) from None

@@ -9,9 +9,11 @@ import hashlib
 import json
 import os
 import shutil
-import sys
+import signal
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,21 +40,15 @@ class BuildError(Exception):
     """A build that cannot go on; the message is meant for the person running it."""
 
 
-def _progress(paths: Iterable[Path]) -> Iterable[Path]:
-    """Show progress on stderr when a person is watching it."""
-    if not sys.stderr.isatty():
-        yield from paths
-        return
-    import click
-
-    items = list(paths)
-    with click.progressbar(items, label="Validating", file=sys.stderr) as bar:
-        yield from bar
+Progress = Callable[[Iterable[Path]], Iterable[Path]]
+"""Wraps the submissions as they are validated, e.g. to show a progress bar."""
 
 
-def run_validation(path: Path, period: str | None, limits: Limits | None = None) -> list[ValidatedSubmission]:
+def run_validation(
+    path: Path, period: str | None, limits: Limits | None = None, progress: Progress = iter
+) -> list[ValidatedSubmission]:
     """Read and validate a submissions folder (or one submission)."""
-    return validate_folder(path, period, limits, progress=_progress)
+    return validate_folder(path, period, limits, progress=progress)
 
 
 @dataclass(frozen=True)
@@ -70,9 +66,10 @@ def compute_period(
     thresholds: Thresholds | None = None,
     prior: dict[str, Any] | None = None,
     limits: Limits | None = None,
+    progress: Progress = iter,
 ) -> PeriodResult:
     """Validate a period's submissions and compute its metrics from the accepted ones."""
-    submissions = run_validation(path, period, limits)
+    submissions = run_validation(path, period, limits, progress)
     accepted = [s for s in submissions if s.status == "accepted" and s.header is not None]
     partials = combine_partials(compute_partials(s.header, s.tables) for s in accepted if s.header is not None)
     metrics = compute_metrics_from_partials(
@@ -125,6 +122,7 @@ def run_build(
     strict: bool = False,
     limits: Limits | None = None,
     presentation: ReportOptions | None = None,
+    progress: Progress = iter,
 ) -> BuildResult:
     """Validate, compute and write the period's outputs to `out`.
 
@@ -137,7 +135,7 @@ def run_build(
         raise BuildError(f"--out {out} is inside the submissions folder; choose a folder outside it.")
     thresholds = load_thresholds(config)
     prior_metrics = load_prior(prior, period, thresholds) if prior is not None else None
-    computed = compute_period(submissions_path, period, thresholds, prior_metrics, limits)
+    computed = compute_period(submissions_path, period, thresholds, prior_metrics, limits, progress)
     if strict and any(s.status == "rejected" for s in computed.submissions):
         return BuildResult(computed.submissions, None)
     options = {
@@ -204,19 +202,57 @@ def describe_provenance(
 
 
 def publish(documents: dict[str, bytes], out: Path) -> list[Path]:
-    """Write every document to a staging folder in `out`, then move them all into place."""
+    """Write every document to a staging folder in `out`, then move them all into place.
+
+    A failure or an interrupt while writing leaves `out` as it was. The moves themselves are renames
+    within one file system; Ctrl-C is held back while they run, and if a move fails, the files
+    already moved are put back as they were, so `out` holds either all the new outputs or the old ones.
+    Nothing of the staging folder is left behind.
+    """
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
     try:
         for name, data in documents.items():
             (staging / name).write_bytes(data)
-        written = []
+        previous = staging / "previous"
+        previous.mkdir()
         for name in documents:
-            os.replace(staging / name, out / name)
-            written.append(out / name)
-        return written
+            if (out / name).is_file():
+                # A hard link keeps the old output without copying it, to restore it on failure.
+                try:
+                    os.link(out / name, previous / name)
+                except OSError:  # a file system without hard links
+                    shutil.copy2(out / name, previous / name)
+        with _interrupts_held():
+            moved: list[str] = []
+            try:
+                for name in documents:
+                    os.replace(staging / name, out / name)
+                    moved.append(name)
+            except BaseException:
+                for name in moved:
+                    if (previous / name).exists():
+                        os.replace(previous / name, out / name)
+                    else:
+                        (out / name).unlink(missing_ok=True)
+                raise
+        return [out / name for name in documents]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back until the block ends (main thread on POSIX; elsewhere a no-op)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def write_schemas(out: Path) -> list[Path]:

@@ -122,7 +122,7 @@ class TableCheck:
             self.flag("value-not-number", bad, name, values, f"{name} must be a finite number; got {{value}}.")
             if spec.decimal_places is not None:
                 x = values.to_numpy(zero_copy_only=False)
-                with np.errstate(invalid="ignore"):
+                with np.errstate(invalid="ignore", over="ignore"):
                     # A value with at most `decimal_places` decimals survives rounding to them exactly.
                     too_precise = (np.round(x, spec.decimal_places) != x) & np.isfinite(x)
                 self.flag(

@@ -350,7 +350,11 @@ def test_csv_and_parquet_of_one_table_is_a_duplicate(tmp_path):
     path = write_folder(tmp_path / "s")
     pq.write_table(pa.Table.from_pylist(OPEN_INTEREST), path / "open_interest.parquet")
     raw = read(path)
-    assert [(f.code, f.table) for f in raw.findings] == [("file-duplicate-table", "open_interest")]
+    # One finding per file, so that both files are accounted for.
+    assert [(f.code, f.table, f.file) for f in raw.findings] == [
+        ("file-duplicate-table", "open_interest", "s/open_interest.csv"),
+        ("file-duplicate-table", "open_interest", "s/open_interest.parquet"),
+    ]
     assert sorted(raw.tables) == ["liquidations"]
 
 
@@ -616,7 +620,11 @@ def test_discover_given_one_submission_returns_just_it(tmp_path):
 
 # Never a traceback on bad input
 
-SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("RISKREPORT_FUZZ_EXAMPLES", "50")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 
 def assert_only_findings(raw: RawSubmission) -> None:

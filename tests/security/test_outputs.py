@@ -1,0 +1,150 @@
+"""Outputs: a failed or interrupted build leaves the previous report intact and nothing partial;
+inputs are never modified; a rebuild gives the same bytes; --out in the submissions folder is refused.
+
+Also covered: tests/test_cli.py::test_build_is_reproducible, ::test_out_inside_submissions_folder_is_refused
+and ::test_strict_build_fails_on_rejections_and_writes_nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reporting import pipeline
+from reporting.cli import cli
+from reporting.pipeline import BuildError, publish, run_build
+from tests.security.hostile import PERIOD, SAMPLE, copy_entry
+
+EPOCH = {"SOURCE_DATE_EPOCH": "1764547200"}
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Every entry under a folder with the SHA-256 of its contents (links by their target, not followed)."""
+    digests = {}
+    for path in sorted(folder.rglob("*")):
+        key = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            digests[key] = "link:" + os.readlink(path)
+        elif path.is_file():
+            digests[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            digests[key] = "folder"
+    return digests
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("small") / "submissions"
+    folder.mkdir()
+    for name in ("helix-lending", "copperleaf-capital.json", "aurora-perps"):
+        copy_entry(SAMPLE / PERIOD / name, folder / name)
+    copy_entry(SAMPLE / "rejected" / "latin1-encoded", folder / "latin1-encoded")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def previous(small: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    out = tmp_path_factory.mktemp("previous")
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in EPOCH.items():
+            patch.setenv(key, value)
+        run_build(small, PERIOD, out)
+    return out, tree_digest(out)
+
+
+def copy_of(previous: tuple[Path, dict[str, str]], tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    copy_entry(previous[0], out)
+    return out
+
+
+@pytest.mark.parametrize("error", [RuntimeError("renderer broke"), KeyboardInterrupt()])
+def test_a_failure_while_rendering_leaves_the_previous_report(
+    small: Path, previous: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error
+) -> None:
+    out = copy_of(previous, tmp_path)
+
+    def broken(report: object) -> bytes:
+        raise error
+
+    monkeypatch.setattr(pipeline, "render_workbook", broken)
+    with pytest.raises(type(error)):
+        run_build(small, PERIOD, out)
+    assert tree_digest(out) == previous[1]
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+@pytest.mark.parametrize("stage", ["write", "move"])
+def test_a_failure_while_publishing_leaves_the_previous_report(
+    previous: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error, stage: str
+) -> None:
+    out = copy_of(previous, tmp_path)
+    documents = {name: b"new " + name.encode() for name in previous[1]}
+    calls = {"n": 0}
+    if stage == "write":
+        real_write = Path.write_bytes
+
+        def failing_write(self: Path, data: bytes) -> int:
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise error
+            return real_write(self, data)
+
+        monkeypatch.setattr(Path, "write_bytes", failing_write)
+    else:
+        real_replace = os.replace
+
+        def failing_replace(source: str, target: str) -> None:
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise error
+            real_replace(source, target)
+
+        monkeypatch.setattr(pipeline.os, "replace", failing_replace)
+    with pytest.raises(type(error)):
+        publish(documents, out)
+    monkeypatch.undo()
+    assert tree_digest(out) == previous[1]  # no new file, no staging folder, the old files as they were
+
+
+def test_a_complete_publish_replaces_every_file_and_leaves_no_staging(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.json").write_bytes(b"old")
+    written = publish({"a.json": b"new", "b.pdf": b"pdf"}, out)
+    assert written == [out / "a.json", out / "b.pdf"]
+    assert sorted(os.listdir(out)) == ["a.json", "b.pdf"]
+    assert (out / "a.json").read_bytes() == b"new"
+
+
+def test_inputs_are_never_modified_and_rebuilds_are_identical(
+    small: Path, previous: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = tree_digest(small)
+    for key, value in EPOCH.items():
+        monkeypatch.setenv(key, value)
+    out = copy_of(previous, tmp_path)
+    run_build(small, PERIOD, out)  # over the previous outputs, in place
+    assert tree_digest(out) == previous[1]
+    assert tree_digest(small) == before
+
+
+@pytest.mark.parametrize("inside", [".", "reports", "aurora-perps"])
+def test_out_in_the_submissions_folder_is_refused(small: Path, inside: str) -> None:
+    before = tree_digest(small)
+    with pytest.raises(BuildError, match="inside the submissions folder"):
+        run_build(small, PERIOD, small / inside)
+    assert tree_digest(small) == before
+
+
+def test_out_reached_through_a_link_into_the_submissions_folder_is_refused(small: Path, tmp_path: Path) -> None:
+    os.symlink(small, tmp_path / "looks-elsewhere")
+    result = CliRunner().invoke(
+        cli, ["build", str(small), "--period", PERIOD, "--out", str(tmp_path / "looks-elsewhere")]
+    )
+    assert result.exit_code == 1 and "inside the submissions folder" in result.output
+    assert "Traceback" not in result.output
