@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from reporting.contract import TABLES, column_specs
+from reporting.contract import TABLES, TICKER_PATTERNS, column_specs
 from reporting.findings import Finding
 from reporting.ingest.model import Limits, RawTable
 
@@ -127,18 +127,27 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
+CODED = pa.dictionary(pa.int32(), pa.string())
+"""Enums and tickers are read as codes into their distinct values: they repeat, and stay text."""
+
+
 def contract_types(table: str, names: list[str]) -> dict[int, pa.DataType]:
-    """Arrow types for the columns, by position, that the contract types as other than text.
+    """Arrow types for the columns, by position, that the contract types as other than plain text.
 
     Duplicated and unknown columns stay text, for validation to report as they are.
     """
-    kinds = {spec.name: spec.kind for spec in column_specs(TABLES[table])} if table in TABLES else {}
+    specs = {spec.name: spec for spec in column_specs(TABLES[table])} if table in TABLES else {}
     counts = Counter(names)
-    return {
-        index: ARROW_TYPES[kinds[column]]
-        for index, column in enumerate(names)
-        if counts[column] == 1 and kinds.get(column) in ARROW_TYPES
-    }
+    types: dict[int, pa.DataType] = {}
+    for index, column in enumerate(names):
+        spec = specs.get(column)
+        if spec is None or counts[column] > 1:
+            continue
+        if spec.kind in ARROW_TYPES:
+            types[index] = ARROW_TYPES[spec.kind]
+        elif spec.kind == "enum" or spec.pattern in TICKER_PATTERNS:
+            types[index] = CODED
+    return types
 
 
 def csv_header_end(data: FileBytes) -> int | None:

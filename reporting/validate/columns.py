@@ -90,9 +90,15 @@ class TableCheck:
     def check_column(self, spec: ColumnSpec, text: pa.Array) -> pa.Array:
         """Check one column against its spec; return it typed, null where the value is missing or invalid."""
         name = spec.name
-        if not pa.types.is_string(text.type):
+        if pa.types.is_dictionary(text.type) and not _is_coded(spec):
+            text = text.cast(pa.string())
+        if not (pa.types.is_string(text.type) or pa.types.is_dictionary(text.type)):
             return self.check_typed(spec, text)
-        if text.null_count < len(text) and pc.any(pc.equal(pc.binary_length(text), 0)).as_py():
+        if (
+            pa.types.is_string(text.type)
+            and text.null_count < len(text)
+            and pc.any(pc.equal(pc.binary_length(text), 0)).as_py()
+        ):
             text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
         if text.null_count:
             present = _mask(pc.is_valid(text))
@@ -261,6 +267,15 @@ class TableCheck:
         return values, bad
 
     def parse_text(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+        if _is_coded(spec):
+            # Tickers repeat: check the form of each distinct value once, and keep the column coded
+            # (as categories), so that grouping by it later is cheap.
+            coded = _coded(text)
+            bad = _mask(pc.take(pc.invert(_matches(coded.dictionary, spec.pattern)), coded.indices))
+            self.flag(
+                "value-pattern", bad, spec.name, text, f"{spec.name} does not have the required form: {{value!r}}."
+            )
+            return (text if bad.any() else _sorted_categories(coded)), bad
         bad = np.zeros(len(text), dtype=bool)
         # A text no longer in bytes than the limit is no longer in characters either.
         if spec.max_length is not None and (pc.max(pc.binary_length(text)).as_py() or 0) > spec.max_length:
@@ -269,16 +284,6 @@ class TableCheck:
                 "value-too-long", mask, spec.name, None, f"{spec.name} is longer than {spec.max_length} characters."
             )
             bad |= mask
-        if spec.pattern in TICKER_PATTERNS:
-            # Tickers repeat: check the form of each distinct value once, and keep the column coded
-            # (as categories), so that grouping by it later is cheap.
-            coded = pc.dictionary_encode(text)
-            mask = _mask(pc.take(pc.invert(_matches(coded.dictionary, spec.pattern)), coded.indices)) & ~bad
-            self.flag(
-                "value-pattern", mask, spec.name, text, f"{spec.name} does not have the required form: {{value!r}}."
-            )
-            bad |= mask
-            return (text if bad.any() else _sorted_categories(coded)), bad
         if spec.pattern is not None:
             mask = _mask(pc.invert(_matches(text, spec.pattern))) & ~bad
             self.flag(
@@ -290,7 +295,8 @@ class TableCheck:
     def parse_enum(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
         # Enums are kept coded: categories are the contract's choices, sorted; a value outside them has no code.
         categories = pa.array(sorted(spec.choices))
-        codes = pc.index_in(text, value_set=categories)
+        coded = _coded(text)
+        codes = pc.take(pc.index_in(coded.dictionary, value_set=categories), coded.indices)
         bad = _mask(pc.is_null(codes)) & _mask(pc.is_valid(text))
         self.flag(
             "value-not-allowed",
@@ -431,6 +437,16 @@ class TableCheck:
 
     def _table_finding(self, code: str, column: str, message: str) -> Finding:
         return Finding(code=code, file=self.raw.file, table=self.table, row=None, column=column, message=message)
+
+
+def _is_coded(spec: ColumnSpec) -> bool:
+    """Whether a column is kept coded (as categories): enums, and tickers, whose values repeat."""
+    return spec.kind == "enum" or (spec.kind == "text" and spec.pattern in TICKER_PATTERNS)
+
+
+def _coded(text: pa.Array) -> pa.DictionaryArray:
+    """A text column as codes into its distinct values (readers may deliver it coded already)."""
+    return text if isinstance(text, pa.DictionaryArray) else pc.dictionary_encode(text)
 
 
 def _sorted_categories(coded: pa.DictionaryArray) -> pa.DictionaryArray:
