@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from reporting import __version__, pipeline
-from reporting.config import ConfigError, default_thresholds_toml
+from reporting.config import ConfigError, default_thresholds_toml, load_limits
 from reporting.contract import TABLES_BY_ENTITY
 from reporting.render.model import ReportOptions
 from reporting.render.validation import render_catalogue_markdown, render_validation_text, validation_to_dict
@@ -45,12 +45,21 @@ def cli() -> None:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @PERIOD
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate(path: Path, period: str | None, output: str) -> None:
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A thresholds TOML file; its [limits] table sets the limits on submitted files.",
+)
+def validate(path: Path, period: str | None, output: str, config: Path | None) -> None:
     """Validate a submissions folder, or one submission, against the submission format.
 
     Exits 0 when every submission is accepted and 1 when any is rejected.
     """
-    submissions = pipeline.run_validation(path, period, progress=show_progress)
+    try:
+        limits = load_limits(config)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    submissions = pipeline.run_validation(path, period, limits, progress=show_progress)
     if output == "json":
         click.echo(json.dumps(validation_to_dict(submissions), indent=2, ensure_ascii=False))
     else:
@@ -67,7 +76,11 @@ def validate(path: Path, period: str | None, output: str) -> None:
     type=click.Path(exists=True, path_type=Path),
     help="The prior month's metrics JSON, or its submissions folder, for the changes section.",
 )
-@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A thresholds TOML file.")
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A thresholds TOML file (flag and incident-severity thresholds, limits on submitted files).",
+)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) and write nothing if any submission is rejected.")
 @click.option("--final/--draft", default=False, show_default=True, help="Mark the report FINAL, or DRAFT.")
 @click.option("--classification", default="RESTRICTED", show_default=True, help="The label of the running header.")

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
+
+from reporting.ingest.model import Limits
 
 ValueKind = Literal["number", "count", "switch"]
 
@@ -138,6 +140,34 @@ def load_thresholds(path: Path | None = None) -> Thresholds:
     return _build_thresholds(settings, source)
 
 
+def load_limits(path: Path | None = None) -> Limits:
+    """Read the limits on submitted files: the defaults of `Limits`, with the keys of the file's
+    `[limits]` table (when `path` is given) replaced.
+
+    Raises ConfigError for an unreadable file, an unknown key or a value that is not a number > 0.
+    """
+    if path is None:
+        return Limits()
+    source = f"thresholds file {path}"
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{source}: cannot be read ({error})") from None
+    section = _parse_toml(text, source).get("limits", {})
+    _require_table(section, "limits", source)
+    known = {f.name: f.type for f in fields(Limits)}
+    values: dict[str, float | int] = {}
+    for key, value in section.items():
+        if key not in known:
+            raise ConfigError(f"{source}: unknown key 'limits.{key}' (known keys: {', '.join(known)})")
+        kind: ValueKind = "number" if known[key] == "float" else "count"
+        checked = _check_value(value, kind, f"limits.{key}", source)
+        if isinstance(checked, bool) or checked <= 0:
+            raise ConfigError(f"{source}: 'limits.{key}' must be greater than 0, not {value!r}")
+        values[key] = checked
+    return replace(Limits(), **values)  # type: ignore[arg-type]
+
+
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
@@ -173,8 +203,10 @@ def _overlay(settings: dict[str, Any], user: dict[str, Any], source: str) -> Non
                 settings["incident_severity"][key] = _check_value(
                     value, SEVERITY_KEYS[key], f"incident_severity.{key}", source
                 )
-        else:
-            raise ConfigError(f"{source}: unknown section '{section}' (known sections: flags, incident_severity)")
+        elif section != "limits":  # limits are read by load_limits
+            raise ConfigError(
+                f"{source}: unknown section '{section}' (known sections: flags, incident_severity, limits)"
+            )
 
 
 def _require_table(value: object, name: str, source: str) -> None:

@@ -14,7 +14,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,12 +22,12 @@ from typing import Any
 import pandas as pd
 
 from reporting import __version__
-from reporting.config import Thresholds, load_thresholds
+from reporting.config import Thresholds, load_limits, load_thresholds
 from reporting.contract import SCHEMA_VERSION, json_schemas
 from reporting.ingest.model import Limits
-from reporting.metrics.compute import Metrics, compute_metrics_from_partials
+from reporting.metrics.compute import Metrics, combine_accepted_partials, compute_metrics_from_partials
 from reporting.metrics.coverage import count_coverage
-from reporting.metrics.partials import Partials, combine_partials, compute_partials
+from reporting.metrics.partials import Partials
 from reporting.render.model import Report, ReportOptions
 from reporting.render.pdf import render_pdf
 from reporting.render.validation import validation_to_dict
@@ -70,8 +70,7 @@ def compute_period(
 ) -> PeriodResult:
     """Validate a period's submissions and compute its metrics from the accepted ones."""
     submissions = run_validation(path, period, limits, progress)
-    accepted = [s for s in submissions if s.status == "accepted" and s.header is not None]
-    partials = combine_partials(compute_partials(s.header, s.tables) for s in accepted if s.header is not None)
+    partials = combine_accepted_partials(submissions)
     metrics = compute_metrics_from_partials(
         partials,
         period,
@@ -134,6 +133,7 @@ def run_build(
     if _is_within(out.resolve(), submissions_path.resolve()):
         raise BuildError(f"--out {out} is inside the submissions folder; choose a folder outside it.")
     thresholds = load_thresholds(config)
+    limits = limits or load_limits(config)
     prior_metrics = load_prior(prior, period, thresholds) if prior is not None else None
     computed = compute_period(submissions_path, period, thresholds, prior_metrics, limits, progress)
     if strict and any(s.status == "rejected" for s in computed.submissions):
@@ -144,6 +144,7 @@ def run_build(
         "prior": None if prior is None else str(prior),
         "config": None if config is None else str(config),
         "strict": strict,
+        "limits": asdict(limits),
         "final": (presentation or ReportOptions()).final,
     }
     metrics_json = _json_bytes(computed.metrics.to_dict())

@@ -191,3 +191,17 @@ def test_python_dash_m_runs_as_a_subprocess() -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["submissions"][0]["status"] == "accepted"
     assert done.stderr == ""
+
+
+def test_limits_from_the_config_file_apply_to_validate_and_build(tmp_path: Path) -> None:
+    config = tmp_path / "limits.toml"
+    config.write_text("[limits]\nmax_rows = 100\n")
+    venue = SAMPLE / "2025-11" / "tidewater-perpetuals.json"
+    result = run("validate", venue, "--config", config, "--format", "json")
+    assert result.exit_code == 1
+    codes = {f["code"] for f in json.loads(result.output)["submissions"][0]["findings"]}
+    assert "table-too-many-rows" in codes
+    result = run("build", venue, "--period", "2025-11", "--out", tmp_path / "out", "--config", config)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "out" / "manifest-2025-11.json").read_text())
+    assert manifest["options"]["limits"]["max_rows"] == 100

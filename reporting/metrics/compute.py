@@ -64,9 +64,16 @@ def compute_metrics(
     period's submissions; `prior` is the prior period's metrics JSON, for the changes section and the
     debt_growth flag.
     """
-    accepted = [s for s in submissions if s.status == "accepted" and s.header is not None]
-    partials = combine_partials(compute_partials(s.header, s.tables) for s in accepted if s.header is not None)
-    return compute_metrics_from_partials(partials, period, thresholds, coverage=coverage, prior=prior)
+    return compute_metrics_from_partials(
+        combine_accepted_partials(submissions), period, thresholds, coverage=coverage, prior=prior
+    )
+
+
+def combine_accepted_partials(submissions: Iterable[ValidatedSubmission]) -> Partials:
+    """The combined partial aggregates of the accepted submissions; the others are left out."""
+    return combine_partials(
+        compute_partials(s.header, s.tables) for s in submissions if s.status == "accepted" and s.header is not None
+    )
 
 
 def compute_metrics_from_partials(

@@ -37,7 +37,9 @@ def render_validation_text(submissions: list[ValidatedSubmission]) -> str:
         lines.append(f"          {s.errors} error(s), {s.warnings} warning(s); rows: " + _rows(s))
         ordered = sorted(s.findings, key=lambda f: (f.severity != "error", f.file, f.table or "", f.row or 0))
         for f in ordered[:FIRST_FINDINGS]:
-            where = ":".join(str(part) for part in (f.file, f.table, None if f.row is None else f"row {f.row}", f.column) if part)
+            where = ":".join(
+                str(part) for part in (f.file, f.table, None if f.row is None else f"row {f.row}", f.column) if part
+            )
             lines.append(f"          {f.severity:7} {f.code:28} {where}")
             lines.append(f"                  {f.message}")
         hidden = s.errors + s.warnings - min(len(s.findings), FIRST_FINDINGS)

@@ -267,7 +267,7 @@ class TableCheck:
         return values, bad
 
     def parse_text(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
-        if _is_coded(spec):
+        if _is_coded(spec) and spec.pattern is not None:
             # Tickers repeat: check the form of each distinct value once, and keep the column coded
             # (as categories), so that grouping by it later is cheap.
             coded = _coded(text)

@@ -102,3 +102,28 @@ def test_bad_files_give_one_clear_config_error(tmp_path: Path, text: str, messag
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot be read"):
         load_thresholds(tmp_path / "absent.toml")
+
+
+def test_limits_come_from_the_limits_table(tmp_path) -> None:
+    from reporting.config import load_limits
+    from reporting.ingest.model import Limits
+
+    path = tmp_path / "limits.toml"
+    path.write_text("[limits]\nmax_rows = 10\nmax_xlsx_zip_ratio = 50.5\n")
+    assert load_limits(path) == Limits(max_rows=10, max_xlsx_zip_ratio=50.5)
+    assert load_limits(None) == Limits()
+    path.write_text("[limits]\nmax_rows = 0\n")
+    with pytest.raises(ConfigError, match="limits.max_rows"):
+        load_limits(path)
+
+
+def test_commented_limits_in_the_default_file_are_the_defaults() -> None:
+    import re
+
+    from reporting.ingest.model import Limits
+
+    text = default_thresholds_toml()
+    written = dict(re.findall(r"^# (max_\w+) = ([0-9.]+)", text, flags=re.M))
+    assert {key: float(value) for key, value in written.items()} == {
+        key: float(value) for key, value in vars(Limits()).items()
+    }
