@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from reporting.findings import FINDINGS_CAP
+from reporting.ingest.model import Limits
 
 Doc = dict[str, Any]
 
@@ -258,6 +263,8 @@ class Case:
     changes: tuple[Callable[[Doc], None], ...]
     expected: tuple[tuple[str | None, int | None, str | None, str], ...]
     raw: bytes | None = None  # for file-level faults: the bytes of the .json document itself
+    build: Callable[[Path], Path] | None = None  # for codes that need a folder: writes it, returns what to validate
+    limits: Limits | None = None
 
     def document(self) -> Doc:
         doc = copy.deepcopy(BASES[self.base])
@@ -266,6 +273,8 @@ class Case:
         return doc
 
     def write(self, folder: Path) -> Path:
+        if self.build is not None:
+            return self.build(folder)
         path = folder / f"{self.code}.json"
         path.write_bytes(self.raw if self.raw is not None else json.dumps(self.document(), indent=1).encode())
         return path
@@ -495,3 +504,152 @@ CASES: list[Case] = [
 ]
 """Cases checked one submission at a time. The file-size, zip, path, folder-level and capping codes
 need more than one JSON document; tests/validate/test_conformance.py builds those."""
+
+
+# Codes that need more than one JSON document: a folder, a link, a zip, limits or several submissions.
+
+
+def _json(folder: Path, name: str, doc: Doc) -> Path:
+    path = folder / name
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def _csv_folder(folder: Path, doc: Doc) -> Path:
+    folder.mkdir()
+    (folder / "submission.json").write_text(json.dumps(doc["submission"]))
+    for name, rows in doc["tables"].items():
+        columns = list(rows[0])
+        lines = [",".join(columns)] + [",".join("" if r[c] is None else str(r[c]) for c in columns) for r in rows]
+        (folder / f"{name}.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def _restated(doc: Doc, restates: str | None) -> Doc:
+    again = copy.deepcopy(doc)
+    again["submission"]["submission_id"] = "0d3f6c1e-2a4b-4c5d-9e8f-7a6b5c4d3e2f"
+    if restates is not None:
+        again["submission"]["restates"] = restates
+        again["submission"]["restatement_reason"] = "Corrected principal of CV-2030."
+    return again
+
+
+def _zip_bomb(folder: Path) -> Path:
+    path = folder / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * 20_000_000)
+    return path
+
+
+def _link_out(folder: Path) -> Path:
+    outside = _json(folder, "outside.json", BASES["dat"])
+    submissions = folder / "submissions"
+    submissions.mkdir()
+    os.symlink(outside, submissions / "linked.json")
+    return submissions
+
+
+def _stray_file(folder: Path) -> Path:
+    _json(folder, "dat.json", BASES["dat"])
+    (folder / "notes.txt").write_text("hello")
+    return folder
+
+
+def _csv_and_parquet(folder: Path) -> Path:
+    submission = _csv_folder(folder / "dat", BASES["dat"])
+    (submission / "dat_debt.parquet").write_bytes(b"PAR1")
+    return folder
+
+
+def _duplicate_column(folder: Path) -> Path:
+    submission = _csv_folder(folder / "dat", BASES["dat"])
+    text = (submission / "dat_debt.csv").read_text().splitlines()
+    (submission / "dat_debt.csv").write_text(f"{text[0]},coupon_pct\n{text[1]},1\n")
+    return folder
+
+
+def _same_id_twice(folder: Path) -> Path:
+    _json(folder, "a.json", BASES["dat"])
+    _json(folder, "b.json", BASES["cdp_issuer"])
+    return folder
+
+
+def _same_entity_twice(folder: Path) -> Path:
+    _json(folder, "a.json", BASES["dat"])
+    _json(folder, "b.json", _restated(BASES["dat"], None))
+    return folder
+
+
+def _restates_unknown(folder: Path) -> Path:
+    return _json(folder, "a.json", _restated(BASES["dat"], "11111111-2a4b-4c5d-9e8f-7a6b5c4d3e2f"))
+
+
+def _many_bad_rows(folder: Path) -> Path:
+    doc = copy.deepcopy(BASES["cex"])
+    row = doc["tables"]["liquidations"][1]
+    doc["tables"]["liquidations"] = [{**row, "event_id": f"E{i}", "position_side": "buy"} for i in range(1500)]
+    return _json(folder, "cex.json", doc)
+
+
+CAPPED_ROWS = FINDINGS_CAP  # the cap counts kept findings; the capped-note comes on top
+FOLDER_CASES: list[Case] = [
+    Case(
+        "file-too-large",
+        "dat",
+        (),
+        ((None, None, None, "file-too-large"),),
+        build=lambda f: _json(f, "big.json", BASES["dat"]),
+        limits=Limits(max_file_bytes=100),
+    ),
+    Case("file-zip-bomb", "cex", (), ((None, None, None, "file-zip-bomb"),), build=_zip_bomb),
+    Case("file-unsafe-path", "dat", (), ((None, None, None, "file-unsafe-path"),), build=_link_out),
+    Case("file-unrecognised", "dat", (), ((None, None, None, "file-unrecognised"),), build=_stray_file),
+    # Neither file of the table is read, so the table is missing too.
+    Case(
+        "file-duplicate-table",
+        "dat",
+        (),
+        (("dat_debt", None, None, "file-duplicate-table"), ("dat_debt", None, None, "table-missing")),
+        build=_csv_and_parquet,
+    ),
+    Case(
+        "table-too-many-rows",
+        "cex",
+        (),
+        tuple(
+            (t, None, None, c)
+            for t in ("liquidations", "open_interest")
+            for c in ("table-too-many-rows", "table-missing")
+        ),
+        build=lambda f: _csv_folder(f / "cex", BASES["cex"]),
+        limits=Limits(max_rows=1),
+    ),
+    Case(
+        "column-duplicate", "dat", (), (("dat_debt", None, "coupon_pct", "column-duplicate"),), build=_duplicate_column
+    ),
+    Case(
+        "submission-id-duplicate",
+        "dat",
+        (),
+        (("submission", None, "submission_id", "submission-id-duplicate"),),
+        build=_same_id_twice,
+    ),
+    Case(
+        "entity-period-duplicate",
+        "dat",
+        (),
+        (("submission", None, "entity_id", "entity-period-duplicate"),),
+        build=_same_entity_twice,
+    ),
+    Case(
+        "restates-unknown", "dat", (), (("submission", None, "restates", "restates-unknown"),), build=_restates_unknown
+    ),
+    Case(
+        "findings-capped",
+        "cex",
+        (),
+        tuple(("liquidations", row, "position_side", "value-not-allowed") for row in range(CAPPED_ROWS))
+        + ((None, None, None, "findings-capped"),),
+        build=_many_bad_rows,
+    ),
+]
