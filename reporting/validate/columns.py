@@ -432,7 +432,7 @@ class TableCheck:
             "duplicate-key",
             frame.duplicated(subset=list(key), keep="first"),
             key[-1],
-            f"Another row already has the same ({', '.join(key)}) as this one.",
+            f"An earlier row has the same ({', '.join(key)}); here {key[-1]} is {{value!r}}.",
         )
 
     def _table_finding(self, code: str, column: str, message: str) -> Finding:
