@@ -15,6 +15,7 @@ from reporting.config import ConfigError, default_thresholds_toml, load_limits
 from reporting.contract import TABLES_BY_ENTITY
 from reporting.render.model import ReportOptions
 from reporting.render.validation import render_catalogue_markdown, render_validation_text, validation_to_dict
+from reporting.sample.generate import MIN_LIQUIDATIONS
 
 
 def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -164,21 +165,21 @@ def template(entity_type: str, out: Path) -> None:
 
 
 @cli.command()
-@PERIOD
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
-@click.option("--seed", type=int, default=7, show_default=True)
-@click.option("--liquidations", type=click.IntRange(min=0), default=20_000, show_default=True)
-def sample(period: str | None, out: Path, seed: int, liquidations: int) -> None:
+@click.option("--period", callback=_period, metavar="YYYY-MM", required=True, help="The month to generate.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="The folder to write.")
+@click.option("--seed", type=int, default=7, show_default=True, help="The same seed gives the same files.")
+@click.option(
+    "--liquidations",
+    type=click.IntRange(min=MIN_LIQUIDATIONS),
+    default=20_000,
+    show_default=True,
+    help="Liquidation events across all venues.",
+)
+def sample(period: str, out: Path, seed: int, liquidations: int) -> None:
     """Generate a deterministic, realistic submissions folder for a period."""
     from reporting.sample.generate import write_sample
 
-    if period is None:
-        raise click.UsageError("--period is required")
-    try:
-        written = write_sample(period, out, seed=seed, liquidations=liquidations)
-    except ValueError as error:
-        raise click.UsageError(str(error)) from None
-    for path in written:
+    for path in write_sample(period, out, seed=seed, liquidations=liquidations):
         click.echo(path)
 
 
