@@ -205,3 +205,10 @@ def test_limits_from_the_config_file_apply_to_validate_and_build(tmp_path: Path)
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "out" / "manifest-2025-11.json").read_text())
     assert manifest["options"]["limits"]["max_rows"] == 100
+
+
+def test_sample_writes_a_folder_that_validates(tmp_path: Path) -> None:
+    result = run("sample", "--period", "2025-09", "--out", tmp_path, "--liquidations", "400")
+    assert result.exit_code == 0, result.output
+    assert run("validate", tmp_path, "--period", "2025-09").exit_code == 0
+    assert run("sample", "--period", "2025-09", "--out", tmp_path, "--liquidations", "5").exit_code == 2
