@@ -212,3 +212,22 @@ def test_sample_writes_a_folder_that_validates(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert run("validate", tmp_path, "--period", "2025-09").exit_code == 0
     assert run("sample", "--period", "2025-09", "--out", tmp_path, "--liquidations", "5").exit_code == 2
+
+
+def test_prior_as_metrics_json_gives_the_same_changes_as_the_prior_folder(built: Path, tmp_path: Path) -> None:
+    prior = tmp_path / "prior"
+    assert run("build", SAMPLE / "2025-10", "--period", "2025-10", "--out", prior).exit_code == 0
+    out = tmp_path / "out"
+    result = run(
+        "build", SAMPLE / "2025-11", "--period", "2025-11", "--out", out, "--prior", prior / "metrics-2025-10.json"
+    )
+    assert result.exit_code == 0, result.output
+    from_json = json.loads((out / "metrics-2025-11.json").read_text())["changes"]
+    from_folder = json.loads((built / "metrics-2025-11.json").read_text())["changes"]
+    assert from_json == from_folder
+    assert from_json["lending"]["total_industry_debt_usd"]["prior"] is not None
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    result = run("build", SAMPLE / "2025-11", "--period", "2025-11", "--out", tmp_path / "x", "--prior", bad)
+    assert result.exit_code == 1
+    assert "not a metrics JSON file" in result.output
