@@ -1,0 +1,400 @@
+"""The benchmark suite: the toolkit's cost per liquidation event, against the cost of just reading them.
+
+    python benchmarks/run.py [--events N ...] [--formats csv,parquet] [--repeat R] [--data DIR] [--out FILE]
+
+For each event count (default 10k, 100k, 1M and 10M) it writes a submissions folder of liquidation
+events, in CSV and in Parquet: one DEX below a million events, ten DEXs of equal size from a million up.
+It then times, each in its own child process so that the process's peak memory (max RSS) is the step's:
+
+- the baselines, on the same liquidation CSV files: `pandas.read_csv` and `pyarrow.csv.read_csv` (the
+  floor), and row-by-row pydantic validation (`LiquidationRow.model_validate` per row, the naive way);
+- the work: `validate` (read and validate the folder), `metrics` (every figure, from submissions already
+  validated), `workbook` and `pdf` (rendering a Report already built) and `build` (all of it, outputs written).
+
+Each step runs `--repeat` times in its child and keeps the best time. The baselines are measured in the
+same run as the work: the machine is shared and noisy, so only the ratios are meaningful. The table goes
+to benchmarks/RESULTS.md, with the issue-6 targets marked met or not met. Generated data is kept under
+benchmarks/data/ (git-ignored) and reused by later runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from validation import PERIOD, make_submission  # noqa: E402
+
+DEFAULT_EVENTS = (10_000, 100_000, 1_000_000, 10_000_000)
+VENUES_FROM = 1_000_000  # from this many events up, a folder holds ten venues
+VENUES = 10
+BASELINES = ("pandas.read_csv", "pyarrow.csv.read_csv")
+WORK = ("validate", "metrics", "workbook", "pdf", "build")
+PYDANTIC_EVENTS = 100_000  # the row-by-row baseline is quoted for this many rows
+PACKAGES = ("pandas", "pyarrow", "numpy", "pydantic", "openpyxl", "weasyprint")
+
+# Targets of issue 6.
+BUILD_OVER_PYARROW = 3.0
+PEAK_LIMIT_MB = 6 * 1024
+MARGINAL_OVER_READ = 3.0
+VALIDATE_OVER_READ = 2.0
+FLAT_RATIO = 1.5  # "flat": at the largest size at most this many times the time at the smallest
+
+
+@dataclass
+class Measure:
+    """One step at one size and format: best seconds over the repeats, and the child's peak RSS in MB."""
+
+    seconds: float
+    peak_mb: float
+
+
+# Data --------------------------------------------------------------------------------------------
+
+
+def venues_for(events: int) -> int:
+    """How many venues a folder of `events` liquidations is spread over."""
+    return VENUES if events >= VENUES_FROM else 1
+
+
+def write_folder(data: Path, events: int, table_format: str) -> Path:
+    """The submissions folder of `events` liquidations in `table_format`, written unless already there."""
+    folder = data / f"{events}" / table_format
+    done = folder / ".complete"
+    if done.exists():
+        return folder
+    venues = venues_for(events)
+    per_venue = [events // venues + (1 if v < events % venues else 0) for v in range(venues)]
+    for venue, count in enumerate(per_venue):
+        make_submission(folder / f"venue-{venue:02d}", count, venue=venue, table_format=table_format)
+    done.write_text(f"{events}\n")
+    return folder
+
+
+def liquidation_csvs(data: Path, events: int) -> list[Path]:
+    """The liquidation CSV files of the `events` folder, which the read baselines read."""
+    return sorted((data / f"{events}" / "csv").glob("*/liquidations.csv"))
+
+
+# Steps (run inside a child process) --------------------------------------------------------------
+
+
+def run_child(step: str, folder: Path, repeat: int, rows: int) -> dict[str, float]:
+    """Run `step` on `folder` `repeat` times in this process; the best seconds and this process's peak MB.
+
+    Input that a step takes as given (validated submissions for `metrics`, a Report for `workbook` and
+    `pdf`) is made once, untimed, before the timed runs; it counts in that step's peak memory.
+    """
+    import pandas as pd
+    import pyarrow.csv as pa_csv
+
+    from reporting.config import load_thresholds
+    from reporting.metrics.compute import compute_metrics
+    from reporting.metrics.coverage import count_coverage
+    from reporting.pipeline import run_build
+    from reporting.render.pdf import render_pdf
+    from reporting.render.workbook import render_workbook
+    from reporting.validate.folder import validate_folder
+
+    files = sorted(folder.glob("*/liquidations.csv"))
+    scratch = Path(tempfile.mkdtemp(prefix="riskreport-bench-"))
+
+    def build() -> object:
+        result = run_build(folder, PERIOD, scratch / "out")
+        rejected = [(s.source, s.findings[:3]) for s in result.rejected]
+        if rejected or result.report is None:
+            raise SystemExit(f"benchmark submissions were rejected: {rejected}")
+        return result.report
+
+    if step == "pandas.read_csv":
+        action = lambda: [pd.read_csv(f) for f in files]  # noqa: E731
+    elif step == "pyarrow.csv.read_csv":
+        action = lambda: [pa_csv.read_csv(f) for f in files]  # noqa: E731
+    elif step == "pydantic":
+        action = _pydantic_rows(files[0], rows)
+    elif step == "validate":
+        action = lambda: validate_folder(folder, PERIOD)  # noqa: E731
+    elif step == "metrics":
+        submissions = validate_folder(folder, PERIOD)
+        thresholds, coverage = load_thresholds(), count_coverage(submissions)
+        action = lambda: compute_metrics(submissions, PERIOD, thresholds, coverage=coverage)  # noqa: E731
+    elif step in ("workbook", "pdf"):
+        report = build()
+        render = render_workbook if step == "workbook" else render_pdf
+        action = lambda: render(report)  # type: ignore[arg-type]  # noqa: E731
+    elif step == "build":
+        action = build
+    else:
+        raise SystemExit(f"unknown step {step!r}")
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - start)
+    return {"seconds": best, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _pydantic_rows(path: object, rows: int):  # type: ignore[no-untyped-def]
+    """The naive way: one `LiquidationRow.model_validate` per row of the first `rows` rows of a CSV file."""
+    import pandas as pd
+
+    from reporting.contract import LiquidationRow
+
+    frame = pd.read_csv(path, nrows=rows, dtype=str, keep_default_na=False)
+    records = [{k: (v if v != "" else None) for k, v in r.items()} for r in frame.to_dict("records")]
+
+    def validate_rows() -> None:
+        for record in records:
+            LiquidationRow.model_validate(record)
+
+    return validate_rows
+
+
+def measure(step: str, folder: Path, repeat: int, rows: int = 0) -> Measure:
+    """Run one step in a fresh child process."""
+    command = [sys.executable, __file__, "--child", step, "--repeat", str(repeat), "--rows", str(rows), str(folder)]
+    out = subprocess.run(command, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"step {step} on {folder} failed:\n{out.stderr[-2000:]}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return Measure(result["seconds"], result["peak_mb"])
+
+
+# The run -----------------------------------------------------------------------------------------
+
+
+def run_suite(data: Path, sizes: list[int], formats: list[str], repeat: int, pydantic_rows: int) -> dict:
+    """Measure every step at every size and format; the results as plain data for the table."""
+    results: dict = {"sizes": {}, "pydantic": None}
+    for events in sizes:
+        entry: dict = {"venues": venues_for(events)}
+        folders = {fmt: write_folder(data, events, fmt) for fmt in sorted(set(formats) | {"csv"})}
+        log(f"{events:,} events: data ready")
+        for step in BASELINES:
+            entry[step] = measure(step, folders["csv"], repeat).__dict__
+            log(f"  {step}: {entry[step]['seconds']:.2f} s")
+        for fmt in formats:
+            for step in WORK:
+                entry[f"{fmt}:{step}"] = measure(step, folders[fmt], repeat).__dict__
+                log(f"  {fmt} {step}: {entry[f'{fmt}:{step}']['seconds']:.2f} s")
+        results["sizes"][events] = entry
+    if pydantic_rows:
+        events = min((s for s in sizes if s >= pydantic_rows), default=None)
+        if events is not None:
+            m = measure("pydantic", data / f"{events}" / "csv", 1, pydantic_rows)
+            results["pydantic"] = {"rows": pydantic_rows, "seconds": m.seconds, "peak_mb": m.peak_mb}
+            log(f"  pydantic, {pydantic_rows:,} rows: {m.seconds:.2f} s")
+    return results
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# The table ---------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    """The machine and software the numbers were measured on."""
+    pages, page_size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    packages = ", ".join(f"{name} {version(name)}" for name in PACKAGES)
+    return (
+        f"{os.cpu_count()} cores (`nproc`), {pages * page_size / 1024**3:.1f} GB memory, "
+        f"{platform.system()} {platform.machine()}, Python {platform.python_version()}; {packages}"
+    )
+
+
+def _verdict(ok: bool | None) -> str:
+    return "not measured" if ok is None else ("**met**" if ok else "**not met**")
+
+
+def render_results(results: dict, repeat: int, when: datetime) -> str:
+    """The markdown of benchmarks/RESULTS.md."""
+    sizes = {int(k): v for k, v in results["sizes"].items()}
+    formats = [f for f in ("csv", "parquet") if any(f"{f}:build" in e for e in sizes.values())]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured {when:%Y-%m-%d %H:%M} UTC by `python benchmarks/run.py` on {machine()}.",
+        "",
+        f"Best of {repeat} runs per step, each step in its own child process; peak memory is that process's "
+        "max RSS. The baselines were measured in the same run as the work, on the same files. The machine is "
+        "shared and noisy: read the ratios, not the seconds.",
+        "",
+        "## Times",
+        "",
+        "Ratios are the step's time ÷ `pandas.read_csv` (pd) or ÷ `pyarrow.csv.read_csv` (pa) of the same "
+        "liquidation CSV files, at the same size. `metrics` starts from validated submissions; `workbook` and "
+        "`pdf` from a built Report; their peak memory includes making that input.",
+        "",
+        "| events | venues | format | step | seconds | ÷ pd read | ÷ pa read | peak MB |",
+        "|---:|---:|---|---|---:|---:|---:|---:|",
+    ]
+    for events, e in sorted(sizes.items()):
+        pd_s, pa_s = e["pandas.read_csv"]["seconds"], e["pyarrow.csv.read_csv"]["seconds"]
+        for step in BASELINES:
+            m = e[step]
+            lines.append(
+                f"| {events:,} | {e['venues']} | csv | {step} (baseline) | {m['seconds']:.2f} | "
+                f"{m['seconds'] / pd_s:.2f} | {m['seconds'] / pa_s:.2f} | {m['peak_mb']:,.0f} |"
+            )
+        for fmt in formats:
+            for step in WORK:
+                m = e.get(f"{fmt}:{step}")
+                if m:
+                    lines.append(
+                        f"| {events:,} | {e['venues']} | {fmt} | {step} | {m['seconds']:.2f} | "
+                        f"{m['seconds'] / pd_s:.2f} | {m['seconds'] / pa_s:.2f} | {m['peak_mb']:,.0f} |"
+                    )
+    p = results.get("pydantic")
+    if p:
+        events = min(s for s in sizes if s >= p["rows"])
+        per_row = p["seconds"] / p["rows"]
+        scaled = per_row * PYDANTIC_EVENTS
+        pd_s = sizes[events]["pandas.read_csv"]["seconds"] * PYDANTIC_EVENTS / events
+        how = (
+            "measured"
+            if p["rows"] == PYDANTIC_EVENTS
+            else f"measured on {p['rows']:,} rows and scaled ×{PYDANTIC_EVENTS // p['rows']}"
+        )
+        validate = sizes.get(PYDANTIC_EVENTS, {}).get("csv:validate")
+        lines += [
+            "",
+            "## The naive way: row-by-row pydantic",
+            "",
+            f"`LiquidationRow.model_validate` per row: {per_row * 1000:.2f} ms a row, so "
+            f"**{scaled:.1f} s for {PYDANTIC_EVENTS:,} rows** ({how}); `pandas.read_csv` of {PYDANTIC_EVENTS:,} "
+            f"rows takes {pd_s:.2f} s, a ratio of {scaled / pd_s:,.0f}."
+            + (
+                f" Column-wise `validate` of the {PYDANTIC_EVENTS:,}-event CSV folder took "
+                f"{validate['seconds']:.2f} s, {scaled / validate['seconds']:,.0f}× faster than row by row."
+                if validate
+                else ""
+            ),
+        ]
+    lines += ["", "## Targets (issue 6)", ""] + targets(sizes, formats)
+    return "\n".join(lines) + "\n"
+
+
+def targets(sizes: dict[int, dict], formats: list[str]) -> list[str]:
+    """The issue-6 targets, each with the measured figure and met / not met."""
+    out = ["| target | measured | verdict |", "|---|---|---|"]
+    largest = max(sizes)
+    e = sizes[largest]
+    build = e.get("csv:build")
+    if build:
+        ratio = build["seconds"] / e["pyarrow.csv.read_csv"]["seconds"]
+        ok = ratio <= BUILD_OVER_PYARROW and build["peak_mb"] <= PEAK_LIMIT_MB
+        label = "10M" if largest == 10_000_000 else f"{largest:,} (10M not measured)"
+        out.append(
+            f"| {label} events in CSV: build ≤ {BUILD_OVER_PYARROW:g}× pyarrow read, peak ≤ 6 GB | "
+            f"{ratio:.2f}×, peak {build['peak_mb'] / 1024:.2f} GB | "
+            f"{_verdict(ok if largest == 10_000_000 else None)} |"
+        )
+    if "parquet" in formats and "csv" in formats:
+        pairs = [
+            (s, v["parquet:build"]["seconds"] / v["csv:build"]["seconds"])
+            for s, v in sorted(sizes.items())
+            if "parquet:build" in v and "csv:build" in v
+        ]
+        text = ", ".join(f"{s:,}: {r:.2f}" for s, r in pairs)
+        ok = all(r < 1 for s, r in pairs if s >= VENUES_FROM) if any(s >= VENUES_FROM for s, _ in pairs) else None
+        out.append(f"| Parquet faster than CSV (build, Parquet ÷ CSV; ≥ 1M) | {text} | {_verdict(ok)} |")
+    big = sorted(s for s in sizes if s >= VENUES_FROM and "csv:build" in sizes[s])
+    if len(big) >= 2:
+        lo, hi = big[0], big[-1]
+        millions = (hi - lo) / 1_000_000
+        build_per_m = (sizes[hi]["csv:build"]["seconds"] - sizes[lo]["csv:build"]["seconds"]) / millions
+        read_per_m = sizes[hi]["pandas.read_csv"]["seconds"] * 1_000_000 / hi
+        ratio = build_per_m / read_per_m
+        out.append(
+            f"| Marginal 1M events in a build ≤ {MARGINAL_OVER_READ:g}× `pandas.read_csv` of 1M "
+            f"(build slope {lo:,}→{hi:,} ÷ read_csv per 1M) | {build_per_m:.2f} s ÷ {read_per_m:.2f} s = "
+            f"{ratio:.2f}× | {_verdict(ratio <= MARGINAL_OVER_READ)} |"
+        )
+    else:
+        out.append(f"| Marginal 1M events ≤ {MARGINAL_OVER_READ:g}× read_csv | needs two sizes ≥ 1M | not measured |")
+    if 1_000_000 in sizes and "csv:validate" in sizes[1_000_000]:
+        v = sizes[1_000_000]
+        ratio = v["csv:validate"]["seconds"] / v["pandas.read_csv"]["seconds"]
+        out.append(
+            f"| Validation of 1M ≤ {VALIDATE_OVER_READ:g}× `pandas.read_csv` (CSV) | {ratio:.2f}× | "
+            f"{_verdict(ratio <= VALIDATE_OVER_READ)} |"
+        )
+    smallest = min(sizes)
+    same_venues = min(s for s in sizes if sizes[s]["venues"] == e["venues"])
+    spans = [(smallest, "")] + ([(same_venues, ", same venues")] if same_venues not in (smallest, largest) else [])
+    for step in ("workbook", "pdf"):
+        for fmt in formats:
+            for low, note in spans:
+                a, b = sizes[low].get(f"{fmt}:{step}"), e.get(f"{fmt}:{step}")
+                if a and b and largest > low:
+                    ratio = b["seconds"] / a["seconds"]
+                    out.append(
+                        f"| {step} flat in event count ({fmt}; {largest:,} ÷ {low:,} events{note}, flat = "
+                        f"≤ {FLAT_RATIO:g}) | {a['seconds']:.2f} s → {b['seconds']:.2f} s, {ratio:.2f}× | "
+                        f"{_verdict(ratio <= FLAT_RATIO)} |"
+                    )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, nargs="+", default=list(DEFAULT_EVENTS))
+    parser.add_argument("--formats", default="csv,parquet")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--pydantic-rows",
+        type=int,
+        default=10_000,
+        help="Rows validated one by one (default 10,000, scaled to 100,000 in the table: ~2 ms a row).",
+    )
+    parser.add_argument("--data", type=Path, default=HERE / "data", help="Where the generated folders are kept.")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--json", type=Path, help="Also write the raw results here.")
+    parser.add_argument(
+        "--render", type=Path, help="Measure nothing: write the table from raw results saved by --json."
+    )
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--rows", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_child(args.child, args.folder, args.repeat, args.rows)))
+        return
+    if args.render:
+        saved = json.loads(args.render.read_text())
+        when = datetime.fromisoformat(saved["measured_at"])
+        args.out.write_text(render_results(saved, saved["repeat"], when), encoding="utf-8")
+        print(f"wrote {args.out}")
+        return
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    unknown = set(formats) - {"csv", "parquet"}
+    if unknown or not formats:
+        parser.error(f"--formats takes csv and/or parquet, not {','.join(sorted(unknown)) or 'nothing'}")
+    if any(n <= 0 for n in args.events) or args.repeat <= 0:
+        parser.error("--events and --repeat take positive whole numbers")
+    results = run_suite(args.data, sorted(set(args.events)), formats, args.repeat, args.pydantic_rows)
+    when = datetime.now(UTC)
+    results.update(measured_at=when.isoformat(), repeat=args.repeat)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    args.out.write_text(render_results(results, args.repeat, when), encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
