@@ -37,9 +37,7 @@ def format_money(value: float | None) -> str:
 
 def format_share(value: float | None) -> str:
     """A share (0–1) as a percentage with one decimal: 0.6267 → 62.7 %."""
-    if value is None:
-        return NOT_AVAILABLE
-    return _signed(f"{abs(100 * value):.1f} %", round(100 * value, 1) < 0)
+    return _percent(value, 1)
 
 
 def format_change_pct(value: float | None) -> str:
@@ -61,9 +59,14 @@ def format_hhi(value: float | None) -> str:
 
 def format_rate(value: float | None) -> str:
     """A small rate, such as the 8-hour funding rate, as a percentage with four decimals: 0.0074 %."""
+    return _percent(value, 4)
+
+
+def _percent(value: float | None, places: int) -> str:
+    """A fraction as a percentage with `places` decimals; the sign shows only when the rounded value is below 0."""
     if value is None:
         return NOT_AVAILABLE
-    return _signed(f"{abs(100 * value):.4f} %", round(100 * value, 4) < 0)
+    return _signed(f"{abs(100 * value):.{places}f} %", round(100 * value, places) < 0)
 
 
 def format_ratio(value: float | None) -> str:
