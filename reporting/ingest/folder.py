@@ -5,7 +5,8 @@ pyarrow's multithreaded reader, so a million-row file costs no Python per row. T
 inferred: each column the contract types (money, numbers, dates, timestamps, booleans) is parsed
 with that type while reading, and when any value of the file does not parse, the whole file is read
 again as text, so that validation can name each bad value as it was written.
-Parquet columns are typed, so each is written back as the text a submitter would have put in a CSV:
+Parquet columns are typed: a column stored with the contract's type is kept as the CSV fast path
+would have read it; any other is written back as the text a submitter would have put in a CSV:
 timestamps in ISO 8601 (UTC with `Z` when the column has a zone, without a zone otherwise, which
 validation then reports), dates as `YYYY-MM-DD`, booleans as `true`/`false`, numbers and decimals
 as their decimal text, never with an exponent.
@@ -21,6 +22,7 @@ import re
 from collections import Counter
 from decimal import Decimal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -189,7 +191,7 @@ def encoding_finding(name: str, data: FileBytes, file: str) -> Finding:
 
 
 def table_from_parquet(name: str, data: FileBytes, file: str, limits: Limits) -> tuple[RawTable | None, list[Finding]]:
-    """One Parquet table, every column turned into text; the row count is checked before reading."""
+    """One Parquet table: columns of the contract's type kept typed, the others as text; rows counted before reading."""
     try:
         with pq.ParquetFile(pa.BufferReader(pa.py_buffer(data))) as parquet:
             # Row and column counts come from the footer, so an oversized table is refused unread.
@@ -201,7 +203,12 @@ def table_from_parquet(name: str, data: FileBytes, file: str, limits: Limits) ->
     except (pa.ArrowException, OSError, ValueError, EOFError) as error:
         return None, [Finding("file-unreadable", file, table=name, message=f"The file is not valid Parquet: {error}.")]
     arrays = []
-    for column_name, column in zip(typed.column_names, typed.columns, strict=True):
+    types = contract_types(name, typed.column_names)
+    for index, (column_name, column) in enumerate(zip(typed.column_names, typed.columns, strict=True)):
+        kept = kept_typed(column, types.get(index))
+        if kept is not None:
+            arrays.append(kept)
+            continue
         try:
             arrays.append(text_of_column(column))
         except pa.ArrowInvalid as error:
@@ -211,6 +218,60 @@ def table_from_parquet(name: str, data: FileBytes, file: str, limits: Limits) ->
             return None, [Finding(code, file, table=name, column=column_name, message=message)]
     data_table = pa.table(arrays, names=typed.column_names) if arrays else pa.table({})
     return RawTable(name=name, file=file, data=data_table, first_row=FIRST_DATA_ROW), []
+
+
+def kept_typed(column: pa.ChunkedArray, target: pa.DataType | None) -> pa.ChunkedArray | None:
+    """The column as the contract's type when Parquet already stores it so, as the CSV fast path reads it.
+
+    Integers widen to int64, decimals become the nearest float64 (as their text would parse), and zoned
+    timestamps of any unit become UTC nanoseconds (the same instants).
+    Anything else (naive timestamps, float32, text) returns None and goes to text, where
+    validation names each bad value as the submitter would have written it.
+    """
+    kind = column.type
+    if target is None or target == CODED:
+        return None
+    if kind == target:
+        return column
+    if pa.types.is_decimal(kind) and target == pa.float64():
+        return floats_of_decimals(column)
+    widens = pa.types.is_integer(kind) and target == pa.int64()
+    zoned = pa.types.is_timestamp(kind) and kind.tz is not None and pa.types.is_timestamp(target)
+    if not (widens or zoned):
+        return None
+    try:
+        return column.cast(target)
+    except pa.ArrowInvalid:  # out of the target's range: the text path reports it
+        return None
+
+
+EXACT_INTEGER = 2**53
+"""Integers below this in magnitude are exact in float64."""
+MAX_EXACT_SCALE = 22
+"""10.0 ** scale is exact in float64 up to this scale."""
+
+
+def floats_of_decimals(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """decimal128 values as the float64 their decimal text parses to; None when that cannot be exact.
+
+    Arrow's own cast may be one unit in the last place off. An unscaled integer below 2**53 and a power
+    of ten up to 10**22 are exact in float64, and IEEE division rounds their quotient correctly, which is
+    what parsing the text does.
+    """
+    kind = column.type
+    if kind.byte_width != 16 or not 0 <= kind.scale <= MAX_EXACT_SCALE:
+        return None
+    chunks = []
+    for chunk in column.chunks:
+        words = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[2 * chunk.offset : 2 * (chunk.offset + len(chunk))]
+        low, high = words[0::2], words[1::2]  # little-endian two's complement halves
+        exact = (high == (low >> 63)) & (np.abs(low) < EXACT_INTEGER)
+        missing = np.asarray(chunk.is_null()) if chunk.null_count else np.zeros(len(chunk), dtype=bool)
+        if not (exact | missing).all():
+            return None
+        values = low.astype(np.float64) / 10.0**kind.scale
+        chunks.append(pa.array(values, pa.float64(), mask=missing if chunk.null_count else None))
+    return pa.chunked_array(chunks, pa.float64())
 
 
 def text_of_column(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -61,7 +61,7 @@ def write_submission(
         (path / "submission.json").write_text(_header_json(header, indent=2) + "\n", encoding="utf-8")
         for name, frame in tables.items():
             if table_format == "parquet":
-                pq.write_table(_arrow_typed(name, frame), path / f"{name}.parquet", compression="zstd")
+                pq.write_table(_arrow_typed(name, frame), path / f"{name}.parquet")
             else:
                 (path / f"{name}.csv").write_bytes(_csv_bytes(name, frame))
     elif container == "workbook":

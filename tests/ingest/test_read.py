@@ -214,6 +214,42 @@ def test_parquet_columns_are_written_back_as_text(tmp_path):
     assert (raw.tables["loans"].file, raw.tables["loans"].first_row) == ("s/loans.parquet", 2)
 
 
+def test_parquet_columns_of_the_contract_type_stay_typed_as_the_csv_reader_types_them(tmp_path):
+    money = [Decimal("0.07"), Decimal("12345678901.29"), None, Decimal("-0.10")]
+    when = [datetime(2025, 10, 1, 0, 0, 1, 500000, tzinfo=UTC), None, datetime(2025, 10, 31, 23, 59, tzinfo=UTC), None]
+    rows = {
+        "date": pa.array([date(2025, 10, d) for d in (1, 2, 3, 4)], pa.date32()),
+        "symbol": ["BTCUSDT"] * 4,
+        "open_interest_usd": pa.array(money, pa.decimal128(20, 2)),
+        "funding_interval_hours": pa.array([8, None, 4, 1], pa.int32()),
+        "mark_price_usd": [65000.25, 64000.125, 0.1, 3.0],
+        "when": pa.array(when, pa.timestamp("ms", tz="UTC")),
+    }
+    path = tmp_path / "s"
+    path.mkdir()
+    (path / "submission.json").write_text(json.dumps(HEADER))
+    pq.write_table(pa.table(rows), path / "open_interest.parquet")
+    data = read(path).tables["open_interest"].data
+    # What CSV's typed reader gives: float64 parsed from the decimal text exactly, int64, UTC nanoseconds.
+    assert data.column("open_interest_usd").type == pa.float64()
+    assert data.column("open_interest_usd").to_pylist() == [0.07, 12345678901.29, None, -0.1]
+    assert data.column("funding_interval_hours").to_pylist() == [8, None, 4, 1]
+    assert data.column("funding_interval_hours").type == pa.int64()
+    assert data.column("date").type == pa.date32()
+    # Not a contract column: text, as a submitter would have written it.
+    assert data.column("when").to_pylist() == ["2025-10-01T00:00:01.500Z", None, "2025-10-31T23:59:00Z", None]
+
+
+def test_parquet_decimals_too_long_for_an_exact_float_are_read_as_text(tmp_path):
+    path = tmp_path / "s"
+    path.mkdir()
+    (path / "submission.json").write_text(json.dumps(HEADER))
+    huge = Decimal("123456789012345678.25")  # 2**53 is about 9.0e15: no float64 holds this exactly
+    table = pa.table({"open_interest_usd": pa.array([huge, Decimal("1.00")], pa.decimal128(38, 2))})
+    pq.write_table(table, path / "open_interest.parquet")
+    assert columns(read(path), "open_interest") == {"open_interest_usd": ["123456789012345678.25", "1.00"]}
+
+
 def test_workbook_cells_are_read_by_the_value_conventions(tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
