@@ -34,6 +34,13 @@ def show_progress(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 PERIOD = click.option("--period", callback=_period, metavar="YYYY-MM", help="The month being reported.")
+JOBS = click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=pipeline.default_jobs,
+    show_default="the number of cores",
+    help="Submissions validated at once; above 1, build also renders the PDF beside the workbook.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,7 +58,8 @@ def cli() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A thresholds TOML file; its [limits] table sets the limits on submitted files.",
 )
-def validate(path: Path, period: str | None, output: str, config: Path | None) -> None:
+@JOBS
+def validate(path: Path, period: str | None, output: str, config: Path | None, jobs: int) -> None:
     """Validate a submissions folder, or one submission, against the submission format.
 
     Exits 0 when every submission is accepted and 1 when any is rejected.
@@ -60,7 +68,7 @@ def validate(path: Path, period: str | None, output: str, config: Path | None) -
         limits = load_limits(config)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    submissions = pipeline.run_validation(path, period, limits, progress=show_progress)
+    submissions = pipeline.run_validation(path, period, limits, progress=show_progress, jobs=jobs)
     if output == "json":
         click.echo(json.dumps(validation_to_dict(submissions), indent=2, ensure_ascii=False))
     else:
@@ -86,6 +94,7 @@ def validate(path: Path, period: str | None, output: str, config: Path | None) -
 @click.option("--final/--draft", default=False, show_default=True, help="Mark the report FINAL, or DRAFT.")
 @click.option("--classification", default="RESTRICTED", show_default=True, help="The label of the running header.")
 @click.option("--authority", default="Supervisory Authority", show_default=True, help="The issuing authority.")
+@JOBS
 def build(
     submissions: Path,
     period: str,
@@ -96,6 +105,7 @@ def build(
     final: bool,
     classification: str,
     authority: str,
+    jobs: int,
 ) -> None:
     """Build the report of PERIOD from the SUBMISSIONS folder into --out.
 
@@ -114,6 +124,7 @@ def build(
             strict=strict,
             presentation=presentation,
             progress=show_progress,
+            jobs=jobs,
         )
     except (pipeline.BuildError, ConfigError) as error:
         raise click.ClickException(str(error)) from None

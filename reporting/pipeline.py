@@ -44,11 +44,16 @@ Progress = Callable[[Iterable[Path]], Iterable[Path]]
 """Wraps the submissions as they are validated, e.g. to show a progress bar."""
 
 
+def default_jobs() -> int:
+    """The cores this process may run on: the default number of submissions handled at once."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def run_validation(
-    path: Path, period: str | None, limits: Limits | None = None, progress: Progress = iter
+    path: Path, period: str | None, limits: Limits | None = None, progress: Progress = iter, jobs: int = 1
 ) -> list[ValidatedSubmission]:
-    """Read and validate a submissions folder (or one submission)."""
-    return validate_folder(path, period, limits, progress=progress)
+    """Read and validate a submissions folder (or one submission), up to `jobs` submissions at once."""
+    return validate_folder(path, period, limits, progress=progress, jobs=jobs)
 
 
 @dataclass(frozen=True)
@@ -67,9 +72,10 @@ def compute_period(
     prior: dict[str, Any] | None = None,
     limits: Limits | None = None,
     progress: Progress = iter,
+    jobs: int = 1,
 ) -> PeriodResult:
     """Validate a period's submissions and compute its metrics from the accepted ones."""
-    submissions = run_validation(path, period, limits, progress)
+    submissions = run_validation(path, period, limits, progress, jobs)
     partials = combine_accepted_partials(submissions)
     metrics = compute_metrics_from_partials(
         partials,
@@ -85,7 +91,7 @@ def previous_period(period: str) -> str:
     return (pd.Period(period, freq="M") - 1).strftime("%Y-%m")
 
 
-def load_prior(prior: Path, period: str, thresholds: Thresholds) -> dict[str, Any]:
+def load_prior(prior: Path, period: str, thresholds: Thresholds, jobs: int = 1) -> dict[str, Any]:
     """The prior month's metrics: read from its metrics JSON, or computed from its submissions folder."""
     if prior.is_file() and prior.suffix == ".json":
         try:
@@ -96,7 +102,7 @@ def load_prior(prior: Path, period: str, thresholds: Thresholds) -> dict[str, An
             raise BuildError(f"--prior {prior} is not a metrics JSON file written by riskreport build.")
         return data
     if prior.is_dir():
-        return compute_period(prior, previous_period(period), thresholds).metrics.to_dict()
+        return compute_period(prior, previous_period(period), thresholds, jobs=jobs).metrics.to_dict()
     raise BuildError(f"--prior {prior} is neither a metrics JSON file nor a submissions folder.")
 
 
@@ -122,20 +128,23 @@ def run_build(
     limits: Limits | None = None,
     presentation: ReportOptions | None = None,
     progress: Progress = iter,
+    jobs: int = 1,
 ) -> BuildResult:
     """Validate, compute and write the period's outputs to `out`.
 
     Outputs are written to a staging folder inside `out` and moved into place only when all are
     complete, so a failed or interrupted build leaves the previous outputs as they were.
     With `strict`, any rejected submission fails the build and nothing is written. `presentation`
-    sets the report's marking, classification and authority (its run time is set here).
+    sets the report's marking, classification and authority (its run time is set here). With `jobs`
+    above 1, up to that many submissions are validated at once, and the PDF is rendered in a child
+    process while the workbook is written.
     """
     if _is_within(out.resolve(), submissions_path.resolve()):
         raise BuildError(f"--out {out} is inside the submissions folder; choose a folder outside it.")
     thresholds = load_thresholds(config)
     limits = limits or load_limits(config)
-    prior_metrics = load_prior(prior, period, thresholds) if prior is not None else None
-    computed = compute_period(submissions_path, period, thresholds, prior_metrics, limits, progress)
+    prior_metrics = load_prior(prior, period, thresholds, jobs) if prior is not None else None
+    computed = compute_period(submissions_path, period, thresholds, prior_metrics, limits, progress, jobs)
     if strict and any(s.status == "rejected" for s in computed.submissions):
         return BuildResult(computed.submissions, None)
     options = {
@@ -159,11 +168,17 @@ def run_build(
         metrics_json=metrics_json,
         options=replace(presentation or ReportOptions(), generated_at=_run_time()),
     )
+    pdf = Rendering(render_pdf, report, in_child=jobs > 1)
+    try:
+        workbook = render_workbook(report)
+    except BaseException:
+        pdf.cancel()
+        raise
     documents = {
         f"metrics-{period}.json": metrics_json,
         f"validation-{period}.json": _json_bytes(validation_to_dict(computed.submissions)),
-        f"report-{period}.pdf": render_pdf(report),
-        f"report-{period}.xlsx": render_workbook(report),
+        f"report-{period}.pdf": pdf.result(),
+        f"report-{period}.xlsx": workbook,
     }
     manifest = {
         **report.provenance,
@@ -174,6 +189,51 @@ def run_build(
     }
     documents[f"manifest-{period}.json"] = _json_bytes(manifest)
     return BuildResult(computed.submissions, report, publish(documents, out))
+
+
+class Rendering:
+    """A document being rendered: in a forked child process, or (`pid` None) here when its result is asked for.
+
+    The child shares the Report's memory copy-on-write, so nothing is pickled; it writes the bytes to a
+    scratch file. A child that fails is rendered again here, so that its error surfaces as it would have.
+    """
+
+    def __init__(self, render: Callable[[Report], bytes], report: Report, in_child: bool):
+        self.render, self.report = render, report
+        self.pid: int | None = None
+        if in_child and hasattr(os, "fork"):
+            handle, scratch = tempfile.mkstemp(prefix="riskreport-", suffix=".part")
+            os.close(handle)
+            self.scratch = Path(scratch)
+            self.pid = os.fork()
+            if self.pid == 0:  # the child: render, write, and leave without running the parent's cleanup
+                status = 1
+                try:
+                    self.scratch.write_bytes(render(report))
+                    status = 0
+                finally:
+                    os._exit(status)
+
+    def result(self) -> bytes:
+        """The rendered bytes, once the child is done."""
+        if self.pid is None:
+            return self.render(self.report)
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        try:
+            if os.waitstatus_to_exitcode(status) == 0:
+                return self.scratch.read_bytes()
+        finally:
+            self.scratch.unlink(missing_ok=True)
+        return self.render(self.report)
+
+    def cancel(self) -> None:
+        """Stop the child, if any, and remove its scratch file."""
+        if self.pid is not None:
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+            self.pid = None
+            self.scratch.unlink(missing_ok=True)
 
 
 def describe_provenance(

@@ -91,12 +91,20 @@ def test_build_writes_metrics_validation_and_manifest(built: Path) -> None:
     assert manifest["thresholds"]["flags"]["oi_concentration"]["red"] == 2500
 
 
-def test_build_is_reproducible(tmp_path: Path) -> None:
+def test_build_is_reproducible_whatever_the_jobs(tmp_path: Path) -> None:
     outputs = []
-    for name in ("a", "b"):
-        out = tmp_path / name
+    for jobs in ("1", "2"):
+        out = tmp_path / jobs
         result = run(
-            "build", SAMPLE / "2025-11", "--period", "2025-11", "--out", out, env={"SOURCE_DATE_EPOCH": "1764547200"}
+            "build",
+            SAMPLE / "2025-11",
+            "--period",
+            "2025-11",
+            "--out",
+            out,
+            "--jobs",
+            jobs,
+            env={"SOURCE_DATE_EPOCH": "1764547200"},
         )
         assert result.exit_code == 0, result.output
         outputs.append({p.name: p.read_bytes() for p in out.iterdir()})

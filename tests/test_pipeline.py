@@ -1,0 +1,56 @@
+"""The pipeline's parallel work: the same results whatever --jobs, and failures that leave nothing behind."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from reporting import pipeline
+from reporting.render.model import Report
+from reporting.render.validation import validation_to_dict
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+
+
+def test_validation_in_parallel_gives_the_same_submissions_in_the_same_order() -> None:
+    one = pipeline.run_validation(SAMPLE / "rejected", None, jobs=1)
+    three = pipeline.run_validation(SAMPLE / "rejected", None, jobs=3)
+    assert len(one) > 10
+    assert validation_to_dict(three) == validation_to_dict(one)
+
+
+@pytest.fixture
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The temporary folder where a PDF rendered in a child process is written."""
+    folder = tmp_path / "scratch"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_a_pdf_that_fails_in_the_child_process_fails_the_build(
+    tmp_path: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(report: Report) -> bytes:
+        raise RuntimeError(f"no PDF for {report.period}")
+
+    monkeypatch.setattr(pipeline, "render_pdf", broken)
+    with pytest.raises(RuntimeError, match="no PDF for 2025-11"):
+        pipeline.run_build(SAMPLE / "2025-11", "2025-11", tmp_path / "out", jobs=2)
+    assert list((tmp_path / "out").glob("*")) == []
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_workbook_that_fails_stops_the_pdf_child(
+    tmp_path: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(report: Report) -> bytes:
+        raise RuntimeError("no workbook")
+
+    monkeypatch.setattr(pipeline, "render_workbook", broken)
+    with pytest.raises(RuntimeError, match="no workbook"):
+        pipeline.run_build(SAMPLE / "2025-11", "2025-11", tmp_path / "out", jobs=2)
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").glob("*")) == []
+    assert list(scratch.iterdir()) == []
