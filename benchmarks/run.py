@@ -104,7 +104,7 @@ def run_child(step: str, folder: Path, repeat: int, rows: int) -> dict[str, floa
     from reporting.config import load_thresholds
     from reporting.metrics.compute import compute_metrics
     from reporting.metrics.coverage import count_coverage
-    from reporting.pipeline import run_build
+    from reporting.pipeline import default_jobs, run_build, run_validation
     from reporting.render.pdf import render_pdf
     from reporting.render.workbook import render_workbook
     from reporting.validate.folder import validate_folder
@@ -113,7 +113,7 @@ def run_child(step: str, folder: Path, repeat: int, rows: int) -> dict[str, floa
     scratch = Path(tempfile.mkdtemp(prefix="riskreport-bench-"))
 
     def build() -> object:
-        result = run_build(folder, PERIOD, scratch / "out")
+        result = run_build(folder, PERIOD, scratch / "out", jobs=default_jobs())  # as `riskreport build` does
         rejected = [(s.source, s.findings[:3]) for s in result.rejected]
         if rejected or result.report is None:
             raise SystemExit(f"benchmark submissions were rejected: {rejected}")
@@ -126,7 +126,8 @@ def run_child(step: str, folder: Path, repeat: int, rows: int) -> dict[str, floa
     elif step == "pydantic":
         action = _pydantic_rows(files[0], rows)
     elif step == "validate":
-        action = lambda: validate_folder(folder, PERIOD)  # noqa: E731
+        # As `riskreport validate` does: every core, no SHA-256 of the files (only a build's manifest needs it).
+        action = lambda: run_validation(folder, PERIOD, jobs=default_jobs(), hashed=False)  # noqa: E731
     elif step == "metrics":
         submissions = validate_folder(folder, PERIOD)
         thresholds, coverage = load_thresholds(), count_coverage(submissions)

@@ -134,7 +134,8 @@ def _do_step(step: str, path: Path) -> None:
     if step == "read_csv":
         pd.read_csv(path / "liquidations.csv")
     elif step == "validate":
-        [submission] = validate_folder(path, PERIOD)
+        # As `riskreport validate` does: no SHA-256 of the files (only a build's manifest needs it).
+        [submission] = validate_folder(path, PERIOD, hashed=False)
         assert submission.status == "accepted", submission.findings[:5]
     elif step == "metrics":
         if path not in VALIDATED:

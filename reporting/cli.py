@@ -68,7 +68,7 @@ def validate(path: Path, period: str | None, output: str, config: Path | None, j
         limits = load_limits(config)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    submissions = pipeline.run_validation(path, period, limits, progress=show_progress, jobs=jobs)
+    submissions = pipeline.run_validation(path, period, limits, progress=show_progress, jobs=jobs, hashed=False)
     if output == "json":
         click.echo(json.dumps(validation_to_dict(submissions), indent=2, ensure_ascii=False))
     else:

@@ -50,10 +50,18 @@ def default_jobs() -> int:
 
 
 def run_validation(
-    path: Path, period: str | None, limits: Limits | None = None, progress: Progress = iter, jobs: int = 1
+    path: Path,
+    period: str | None,
+    limits: Limits | None = None,
+    progress: Progress = iter,
+    jobs: int = 1,
+    hashed: bool = True,
 ) -> list[ValidatedSubmission]:
-    """Read and validate a submissions folder (or one submission), up to `jobs` submissions at once."""
-    return validate_folder(path, period, limits, progress=progress, jobs=jobs)
+    """Read and validate a submissions folder (or one submission), up to `jobs` submissions at once.
+
+    `hashed` false skips the SHA-256 of the files: a build's manifest needs them, validation alone does not.
+    """
+    return validate_folder(path, period, limits, progress=progress, jobs=jobs, hashed=hashed)
 
 
 @dataclass(frozen=True)

@@ -29,16 +29,17 @@ class InputFile:
     """A file that was read, for the manifest and the lineage sheet.
 
     Its SHA-256 is of the very bytes that were parsed; for large table files it is computed in the
-    background while the file is parsed and checked, and `sha256` waits for it.
+    background while the file is parsed and checked, and `sha256` waits for it. It is None when the
+    file was read without hashing (validation alone reports no hashes).
     """
 
     path: str
     bytes: int
-    digest: Future[str] = field(repr=False, compare=False)
+    digest: Future[str] | None = field(repr=False, compare=False)
 
     @property
-    def sha256(self) -> str:
-        return self.digest.result()
+    def sha256(self) -> str | None:
+        return None if self.digest is None else self.digest.result()
 
 
 @dataclass

@@ -93,11 +93,12 @@ def discover_submissions(folder: Path, limits: Limits = DEFAULT_LIMITS) -> tuple
     return submissions, findings
 
 
-def read_submission(path: Path, root: Path, limits: Limits = DEFAULT_LIMITS) -> RawSubmission:
+def read_submission(path: Path, root: Path, limits: Limits = DEFAULT_LIMITS, hashed: bool = True) -> RawSubmission:
     """Read one submission (folder, workbook or JSON document) found in the submissions folder `root`.
 
     Every value comes back as submitted text (null for empty); problems with files and containers
-    come back as findings on the RawSubmission. `files` lists every file opened, with its SHA-256.
+    come back as findings on the RawSubmission. `files` lists every file opened, with its SHA-256
+    unless `hashed` is false (validation alone reports no hashes, so it need not compute them).
     """
     base = root.parent if path == root else root
     source = relative(path, base)
@@ -107,14 +108,14 @@ def read_submission(path: Path, root: Path, limits: Limits = DEFAULT_LIMITS) -> 
         submission.findings.append(Finding("file-unsafe-path", source, message="This is a link; it was not read."))
         return submission
     if container == "folder":
-        return read_folder(path, source, limits)
+        return read_folder(path, source, limits, hashed)
     submission = RawSubmission(source=source, container=container, header_file=source, header=None)
     if path.suffix.lower() not in (WORKBOOK_SUFFIX, JSON_SUFFIX):
         message = "This file is not a submission: give a submission folder, an .xlsx workbook or a .json document."
         submission.findings.append(Finding("file-unrecognised", source, message=message))
         return submission
     # A submission given directly may be a link the user chose; inside a folder, links are refused.
-    data = read_file(path.resolve() if path == root else path, source, limits, submission)
+    data = read_file(path.resolve() if path == root else path, source, limits, submission, hashed=hashed)
     if data is None:
         return submission
     if container == "workbook":
@@ -130,7 +131,7 @@ def read_submission(path: Path, root: Path, limits: Limits = DEFAULT_LIMITS) -> 
     return submission
 
 
-def read_folder(path: Path, source: str, limits: Limits) -> RawSubmission:
+def read_folder(path: Path, source: str, limits: Limits, hashed: bool = True) -> RawSubmission:
     """A folder submission: `submission.json` and one `<table>.csv` or `<table>.parquet` per table."""
     submission = RawSubmission(source=source, container="folder", header_file=f"{source}/{HEADER_FILE}", header=None)
     try:
@@ -161,7 +162,7 @@ def read_folder(path: Path, source: str, limits: Limits) -> RawSubmission:
             submission.findings.append(Finding("table-unknown", file, message=message))
 
     if header_entry is not None:
-        data = read_file(Path(header_entry.path), submission.header_file, limits, submission)
+        data = read_file(Path(header_entry.path), submission.header_file, limits, submission, hashed=hashed)
         if data is not None:
             value, findings = decode_json(data, submission.header_file)
             if not findings:
@@ -183,20 +184,22 @@ def read_folder(path: Path, source: str, limits: Limits) -> RawSubmission:
                 for entry in found
             ]
             continue
-        table = read_table_file(Path(found[0].path), name, f"{source}/{found[0].name}", limits, submission)
+        table = read_table_file(Path(found[0].path), name, f"{source}/{found[0].name}", limits, submission, hashed)
         if table is not None:
             submission.tables[name] = table
     return submission
 
 
-def read_table_file(path: Path, name: str, file: str, limits: Limits, submission: RawSubmission) -> RawTable | None:
+def read_table_file(
+    path: Path, name: str, file: str, limits: Limits, submission: RawSubmission, hashed: bool = True
+) -> RawTable | None:
     """One table file of a folder submission; findings go to `submission`."""
     data = read_file(path, file, limits, submission, record=False, mapped=True)
     if data is None:
         return None
     # Hashing a large file costs a fair part of parsing it; it runs in the background, on a core
     # that parsing or the later checks leave free (hashlib releases the GIL).
-    digest = HASHER.submit(lambda: hashlib.sha256(data).hexdigest())
+    digest = HASHER.submit(lambda: hashlib.sha256(data).hexdigest()) if hashed else None
     submission.files.append(InputFile(path=file, bytes=len(data), digest=digest))
     table, findings = TABLE_READERS[path.suffix](name, data, file, limits)
     submission.findings += findings
@@ -205,21 +208,40 @@ def read_table_file(path: Path, name: str, file: str, limits: Limits, submission
 
 @overload
 def read_file(
-    path: Path, file: str, limits: Limits, submission: RawSubmission, record: bool = ..., mapped: Literal[False] = ...
+    path: Path,
+    file: str,
+    limits: Limits,
+    submission: RawSubmission,
+    record: bool = ...,
+    mapped: Literal[False] = ...,
+    hashed: bool = ...,
 ) -> bytes | None: ...
 
 
 @overload
 def read_file(
-    path: Path, file: str, limits: Limits, submission: RawSubmission, record: bool, mapped: Literal[True]
+    path: Path,
+    file: str,
+    limits: Limits,
+    submission: RawSubmission,
+    record: bool,
+    mapped: Literal[True],
+    hashed: bool = ...,
 ) -> bytes | mmap.mmap | None: ...
 
 
 def read_file(
-    path: Path, file: str, limits: Limits, submission: RawSubmission, record: bool = True, mapped: bool = False
+    path: Path,
+    file: str,
+    limits: Limits,
+    submission: RawSubmission,
+    record: bool = True,
+    mapped: bool = False,
+    hashed: bool = True,
 ) -> bytes | mmap.mmap | None:
-    """The bytes of one plain file, recorded in `submission.files` unless `record` is false (then the
-    caller records it); None, with a finding, when refused. `mapped` maps the file instead of reading it.
+    """The bytes of one plain file, recorded in `submission.files` (with its SHA-256 when `hashed`) unless
+    `record` is false (then the caller records it); None, with a finding, when refused. `mapped` maps the
+    file instead of reading it.
 
     The file is opened without following links and checked to be a regular file of at most
     `limits.max_file_bytes` before it is read. A file over the limit is not read, so not recorded.
@@ -257,8 +279,10 @@ def read_file(
         submission.findings.append(too_large(file, len(data), limits))
         return None
     if record:
-        digest: Future[str] = Future()
-        digest.set_result(hashlib.sha256(data).hexdigest())
+        digest: Future[str] | None = None
+        if hashed:
+            digest = Future()
+            digest.set_result(hashlib.sha256(data).hexdigest())
         submission.files.append(InputFile(path=file, bytes=len(data), digest=digest))
     return data
 

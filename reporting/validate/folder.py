@@ -21,20 +21,22 @@ def validate_folder(
     limits: Limits | None = None,
     progress: Callable[[Iterable[Path]], Iterable[Path]] = iter,
     jobs: int = 1,
+    hashed: bool = True,
 ) -> list[ValidatedSubmission]:
     """Read and validate every submission under `path` (a submissions folder or one submission).
 
     Every entry of the folder comes back: an entry that is not a submission at all is listed as a
     rejected one with its finding, so nothing is dropped silently. Up to `jobs` submissions are read
     and validated at once, in threads (the parsing and the column checks run outside the GIL); the
-    result is in folder order whatever `jobs` is.
+    result is in folder order whatever `jobs` is. `hashed` false skips the SHA-256 of the files, which
+    only a build's manifest needs.
     """
     limits = limits or Limits()
     paths, stray = discover_submissions(path, limits)
     root = path.parent if paths == [path] else path
 
     def validate(submission_path: Path) -> ValidatedSubmission:
-        return validate_submission(read_submission(submission_path, root, limits), period)
+        return validate_submission(read_submission(submission_path, root, limits, hashed), period)
 
     with ThreadPoolExecutor(max(1, min(jobs, len(paths)))) as pool:
         # The progress shown advances as each submission's result comes in, in folder order.

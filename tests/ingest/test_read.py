@@ -178,6 +178,15 @@ def test_a_folder_submission_is_read(tmp_path):
     assert raw.files[2].bytes == len(csv_bytes)
 
 
+def test_reading_without_hashes_reads_the_same_tables_and_lists_the_same_files(tmp_path):
+    path = write_folder(tmp_path / "venue-7")
+    hashed, unhashed = read(path), read_submission(path, path.parent, Limits(), hashed=False)
+    assert [(f.path, f.bytes) for f in unhashed.files] == [(f.path, f.bytes) for f in hashed.files]
+    assert [f.sha256 for f in unhashed.files] == [None, None, None]
+    assert all(len(f.sha256 or "") == 64 for f in hashed.files)
+    assert columns(unhashed, "liquidations") == columns(hashed, "liquidations")
+
+
 def test_parquet_columns_are_written_back_as_text(tmp_path):
     paris = timezone(timedelta(hours=1))
     table = pa.table(
