@@ -124,13 +124,16 @@ class TableCheck:
         if values.null_count and not spec.nullable:
             self.flag("value-missing", ~_mask(pc.is_valid(values)), name, None, f"{name} is required but empty.")
         if spec.kind in ("money", "price", "number"):
-            bad = _mask(pc.invert(pc.is_finite(values)))
+            x = values.to_numpy(zero_copy_only=False)  # NaN where null
+            finite = np.isfinite(x)
+            bad = ~finite
+            if values.null_count:
+                bad &= _mask(pc.is_valid(values))
             self.flag("value-not-number", bad, name, values, f"{name} must be a finite number; got {{value}}.")
             if spec.decimal_places is not None:
-                x = values.to_numpy(zero_copy_only=False)
                 with np.errstate(invalid="ignore", over="ignore"):
                     # A value with at most `decimal_places` decimals survives rounding to them exactly.
-                    too_precise = (np.round(x, spec.decimal_places) != x) & np.isfinite(x)
+                    too_precise = (np.round(x, spec.decimal_places) != x) & finite
                 self.flag(
                     "value-precision",
                     too_precise,
@@ -158,15 +161,17 @@ class TableCheck:
     def check_range(self, spec: ColumnSpec, text: pa.Array, values: pa.Array) -> np.ndarray:
         """Flag numbers outside ge/gt/le; return the mask of those rows."""
         bad = np.zeros(len(values), dtype=bool)
-        bounds: list[tuple[float | None, Callable[..., pa.Array], str]] = [
-            (spec.ge, pc.less, "at least"),
-            (spec.gt, pc.less_equal, "greater than"),
-            (spec.le, pc.greater, "at most"),
+        numbers = values.to_numpy(zero_copy_only=False)  # NaN where null: no comparison holds for it
+        bounds: list[tuple[float | None, Callable[..., np.ndarray], str]] = [
+            (spec.ge, np.less, "at least"),
+            (spec.gt, np.less_equal, "greater than"),
+            (spec.le, np.greater, "at most"),
         ]
         for bound, breaks, words in bounds:
             if bound is None:
                 continue
-            mask = _mask(breaks(values, bound))
+            with np.errstate(invalid="ignore"):
+                mask = breaks(numbers, bound)
             if mask.any():
                 self.flag(
                     "value-out-of-range",
@@ -176,9 +181,11 @@ class TableCheck:
                     f"{spec.name} must be {words} {bound:g}; got {{value}}.",
                 )
             bad |= mask
-        return bad | self.check_plausible(spec, text, values, ~bad)
+        return bad | self.check_plausible(spec, text, numbers, ~bad)
 
-    def check_plausible(self, spec: ColumnSpec, text: pa.Array, values: pa.Array, unflagged: np.ndarray) -> np.ndarray:
+    def check_plausible(
+        self, spec: ColumnSpec, text: pa.Array, numbers: np.ndarray, unflagged: np.ndarray
+    ) -> np.ndarray:
         """Flag numbers beyond the plausible magnitude of their kind, and a negative zero in a column
         that allows no negative value; return the mask of those rows. `unflagged` excludes rows whose
         range finding is already made.
@@ -186,9 +193,8 @@ class TableCheck:
         A negative zero there is most often a small negative amount rounded, so it is not read as 0.
         """
         limit = PLAUSIBLE_MAGNITUDE.get(spec.kind)
-        if limit is None or len(values) == 0:
-            return np.zeros(len(values), dtype=bool)
-        numbers = values.to_numpy(zero_copy_only=False)
+        if limit is None or len(numbers) == 0:
+            return np.zeros(len(numbers), dtype=bool)
         with np.errstate(invalid="ignore"):
             implausible = (np.abs(numbers) > limit) & unflagged
             self.flag(
@@ -296,7 +302,10 @@ class TableCheck:
         # Enums are kept coded: categories are the contract's choices, sorted; a value outside them has no code.
         categories = pa.array(sorted(spec.choices))
         coded = _coded(text)
-        codes = pc.take(pc.index_in(coded.dictionary, value_set=categories), coded.indices)
+        lookup = pc.index_in(coded.dictionary, value_set=categories)
+        codes = pc.take(lookup, coded.indices)
+        if lookup.null_count == 0:  # every distinct value is allowed: no row to look at
+            return pa.DictionaryArray.from_arrays(codes, categories, safe=False), np.zeros(len(text), dtype=bool)
         bad = _mask(pc.is_null(codes)) & _mask(pc.is_valid(text))
         self.flag(
             "value-not-allowed",
@@ -350,7 +359,13 @@ class TableCheck:
         return pc.cast(usable, TIMESTAMP_TYPE), bad
 
     def check_columns(self, model: type[ContractModel]) -> pd.DataFrame:
-        """Check the table's columns against the model; return the typed table (contract columns only)."""
+        """Check the table's columns against the model; return the typed table (contract columns only).
+
+        Columns are checked independently, each with a log of its own; on a large table they run in
+        threads (pyarrow kernels release the GIL), and the count of distinct values of a one-column
+        key runs beside them and beside the conversion to pandas and the row rules, which need
+        only the checked columns. Logs are merged in column order, so findings do not depend on timing.
+        """
         data = self.raw.data
         names = data.column_names
         specs = column_specs(model)
@@ -362,59 +377,36 @@ class TableCheck:
             elif name not in known:
                 self.log.add(self._table_finding("column-unknown", name, f"Column {name!r} is not in the format."))
             seen.add(name)
-        typed: dict[str, pa.Array] = {}
         present = [spec for spec in specs if spec.name in seen]
         key = model.unique[0] if len(model.unique) == 1 and model.unique[0] in seen else None
-        checked, self.distinct = self._map_columns(present, key)
-        for spec, (column, check) in zip(present, checked, strict=True):
-            typed[spec.name] = column
-            self.log.merge(check.log)
-            self.invalid.update(check.invalid)
-        # An empty JSON array names no columns: then no column is missing.
-        columnless = data.num_rows == 0 and data.num_columns == 0
-        for spec in specs:
-            if spec.name in seen:
-                continue
-            if not columnless:
-                code = "column-missing-nullable" if spec.nullable else "column-missing"
-                self.log.add(self._table_finding(code, spec.name, f"Column {spec.name!r} is missing."))
-            typed[spec.name] = pa.nulls(data.num_rows, PARSED_TYPES[spec.kind])
-        table = pa.table({spec.name: typed[spec.name] for spec in specs})
-        frame = table.to_pandas(date_as_object=False)
-        self.check_rules(model.rules, frame)
-        self.check_unique(model.unique, frame)
-        return frame
-
-    def _map_columns(
-        self, specs: list[ColumnSpec], key: str | None
-    ) -> tuple[list[tuple[pa.Array, TableCheck]], int | None]:
-        """Check columns independently, each with a log of its own; large tables use every core.
-
-        pyarrow kernels release the GIL, so threads run the checks of different columns at once,
-        and the count of distinct values of a one-column key along with them. The logs are merged
-        in column order afterwards, so the findings do not depend on timing.
-        """
-        data = self.raw.data
-        names = data.column_names
 
         def check(spec: ColumnSpec) -> tuple[pa.Array, TableCheck]:
             own = TableCheck(self.raw, FindingLog(cap=self.log.cap), self.table, self.first_row)
             return own.check_column(spec, data.column(names.index(spec.name)).combine_chunks()), own
 
-        def count_distinct() -> int | None:
-            if key is None:
-                return None
-            # Sorting and comparing neighbours is about twice as fast as hashing a million strings.
-            column = data.column(names.index(key)).combine_chunks()
-            ordered = column.take(pc.sort_indices(column))
-            repeats = pc.sum(pc.equal(ordered[1:], ordered[:-1])).as_py() or 0
-            return len(column) - repeats
-
-        if data.num_rows < PARALLEL_ROWS:
-            return [check(spec) for spec in specs], count_distinct()
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            distinct = pool.submit(count_distinct)
-            return list(pool.map(check, specs)), distinct.result()
+            parallel = data.num_rows >= PARALLEL_ROWS
+            distinct = pool.submit(_count_distinct, data, key) if parallel and key else None
+            checked = list(pool.map(check, present)) if parallel else [check(spec) for spec in present]
+            typed: dict[str, pa.Array] = {}
+            for spec, (column, check_of_column) in zip(present, checked, strict=True):
+                typed[spec.name] = column
+                self.log.merge(check_of_column.log)
+                self.invalid.update(check_of_column.invalid)
+            # An empty JSON array names no columns: then no column is missing.
+            columnless = data.num_rows == 0 and data.num_columns == 0
+            for spec in specs:
+                if spec.name in seen:
+                    continue
+                if not columnless:
+                    code = "column-missing-nullable" if spec.nullable else "column-missing"
+                    self.log.add(self._table_finding(code, spec.name, f"Column {spec.name!r} is missing."))
+                typed[spec.name] = pa.nulls(data.num_rows, PARSED_TYPES[spec.kind])
+            frame = pa.table({spec.name: typed[spec.name] for spec in specs}).to_pandas(date_as_object=False)
+            self.check_rules(model.rules, frame)
+            self.distinct = distinct.result() if distinct else _count_distinct(data, key)
+        self.check_unique(model.unique, frame)
+        return frame
 
     def check_rules(self, rules: tuple[RowRule, ...], frame: pd.DataFrame) -> None:
         for rule in rules:
@@ -437,6 +429,17 @@ class TableCheck:
 
     def _table_finding(self, code: str, column: str, message: str) -> Finding:
         return Finding(code=code, file=self.raw.file, table=self.table, row=None, column=column, message=message)
+
+
+def _count_distinct(data: pa.Table, key: str | None) -> int | None:
+    """Distinct values of the key column (None without one): sorting and comparing neighbours is
+    about twice as fast as hashing a million strings."""
+    if key is None:
+        return None
+    column = data.column(data.column_names.index(key)).combine_chunks()
+    ordered = column.take(pc.sort_indices(column))
+    repeats = pc.sum(pc.equal(ordered[1:], ordered[:-1])).as_py() or 0
+    return len(column) - repeats
 
 
 def _is_coded(spec: ColumnSpec) -> bool:
