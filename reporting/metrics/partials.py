@@ -286,12 +286,16 @@ def _compute_liquidation_partials(venue: str, liquidations: pd.DataFrame) -> dic
     }
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of a key column and the values they stand for (categories come coded already)."""
+def _codes(values: pd.Series) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
+    """Integer codes of a key column and the text values they stand for (categories come coded already).
+
+    The values stay a pandas text array, so that taking them by code makes text columns without
+    converting Python objects one by one.
+    """
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy(dtype="int64"), np.asarray(values.cat.categories, dtype=object)
+        return values.cat.codes.to_numpy(dtype="int64"), pd.array(values.cat.categories, dtype=TEXT)
     codes, uniques = pd.factorize(values, sort=True)
-    return codes.astype("int64"), np.asarray(uniques, dtype=object)
+    return codes.astype("int64"), pd.array(uniques, dtype=TEXT)
 
 
 def _bucket_liquidations(liquidations: pd.DataFrame, cents: np.ndarray, incident_cents: np.ndarray) -> pd.DataFrame:
