@@ -199,11 +199,19 @@ def table_from_parquet(name: str, data: FileBytes, file: str, limits: Limits) ->
             too_many = too_many_rows(name, metadata.num_rows, metadata.num_columns, file, limits)
             if too_many is not None:
                 return None, [too_many]
+            schema = parquet.schema_arrow
+        types = contract_types(name, schema.names)
+        # Enum and ticker columns are read as codes into their distinct values, as the CSV reader reads them.
+        coded = [
+            column
+            for index, column in enumerate(schema.names)
+            if types.get(index) == CODED and pa.types.is_string(schema.field(index).type)
+        ]
+        with pq.ParquetFile(pa.BufferReader(pa.py_buffer(data)), read_dictionary=coded) as parquet:
             typed = parquet.read()
     except (pa.ArrowException, OSError, ValueError, EOFError) as error:
         return None, [Finding("file-unreadable", file, table=name, message=f"The file is not valid Parquet: {error}.")]
     arrays = []
-    types = contract_types(name, typed.column_names)
     for index, (column_name, column) in enumerate(zip(typed.column_names, typed.columns, strict=True)):
         kept = kept_typed(column, types.get(index))
         if kept is not None:
@@ -223,14 +231,19 @@ def table_from_parquet(name: str, data: FileBytes, file: str, limits: Limits) ->
 def kept_typed(column: pa.ChunkedArray, target: pa.DataType | None) -> pa.ChunkedArray | None:
     """The column as the contract's type when Parquet already stores it so, as the CSV fast path reads it.
 
-    Integers widen to int64, decimals become the nearest float64 (as their text would parse), and zoned
-    timestamps of any unit become UTC nanoseconds (the same instants).
+    Integers widen to int64, decimals become the nearest float64 (as their text would parse), zoned
+    timestamps of any unit become UTC nanoseconds (the same instants), and enum and ticker columns read
+    as codes stay coded.
     Anything else (naive timestamps, float32, text) returns None and goes to text, where
     validation names each bad value as the submitter would have written it.
     """
     kind = column.type
-    if target is None or target == CODED:
+    if target is None:
         return None
+    if target == CODED:
+        # Codes into text values; an empty value is a missing one, which the text path makes null.
+        empty = kind == CODED and any(pc.any(pc.equal(chunk.dictionary, "")).as_py() for chunk in column.chunks)
+        return column if kind == CODED and not empty else None
     if kind == target:
         return column
     if pa.types.is_decimal(kind) and target == pa.float64():

@@ -229,6 +229,8 @@ def test_parquet_columns_of_the_contract_type_stay_typed_as_the_csv_reader_types
     rows = {
         "date": pa.array([date(2025, 10, d) for d in (1, 2, 3, 4)], pa.date32()),
         "symbol": ["BTCUSDT"] * 4,
+        "base_asset": ["BTC", "ETH", None, "BTC"],
+        "contract_type": ["perpetual", "", "future", "future"],
         "open_interest_usd": pa.array(money, pa.decimal128(20, 2)),
         "funding_interval_hours": pa.array([8, None, 4, 1], pa.int32()),
         "mark_price_usd": [65000.25, 64000.125, 0.1, 3.0],
@@ -245,6 +247,10 @@ def test_parquet_columns_of_the_contract_type_stay_typed_as_the_csv_reader_types
     assert data.column("funding_interval_hours").to_pylist() == [8, None, 4, 1]
     assert data.column("funding_interval_hours").type == pa.int64()
     assert data.column("date").type == pa.date32()
+    # Enums and tickers come as codes into their values, as from CSV; an empty value makes the column text.
+    assert pa.types.is_dictionary(data.column("base_asset").type)
+    assert data.column("base_asset").to_pylist() == ["BTC", "ETH", None, "BTC"]
+    assert data.column("contract_type").to_pylist() == ["perpetual", None, "future", "future"]
     # Not a contract column: text, as a submitter would have written it.
     assert data.column("when").to_pylist() == ["2025-10-01T00:00:01.500Z", None, "2025-10-31T23:59:00Z", None]
 
