@@ -69,23 +69,31 @@ class ContractModel(BaseModel):
 
     @model_validator(mode="after")
     def _check_rules(self) -> ContractModel:
-        # The row-by-row path: run the same column rules on a one-row frame typed as validation types it.
+        # The row-by-row path: run the same column rules on this row, each column it reads a one-value
+        # Series typed as validation types it.
         if self.rules:
-            row: dict[str, object] = {}
-            for spec in column_specs(type(self)):
-                value = getattr(self, spec.name)
-                if spec.kind in ("money", "price", "number", "integer"):
-                    row[spec.name] = float("nan") if value is None else float(value)
-                elif spec.kind in ("date", "timestamp"):
-                    row[spec.name] = pd.to_datetime(value, utc=spec.kind == "timestamp")
-                else:
-                    row[spec.name] = value
-            frame = pd.DataFrame([row])
-            broken = [rule.code for rule in self.rules if bool(rule.violated(frame).fillna(False).iloc[0])]
+            row = _OneRow(self)
+            broken = [rule.code for rule in self.rules if bool(rule.violated(row).fillna(False).iloc[0])]  # type: ignore[arg-type]
             errors = [code for code in broken if code not in WARNING_RULES]
             if errors:
                 raise ValueError(", ".join(errors))
         return self
+
+
+class _OneRow:
+    """One validated row as the rules read a table: `row[column]` is a one-value Series, made when read."""
+
+    def __init__(self, model: ContractModel):
+        self.model = model
+        self.specs = {spec.name: spec for spec in column_specs(type(model))}
+
+    def __getitem__(self, name: str) -> pd.Series:
+        spec, value = self.specs[name], getattr(self.model, name)
+        if spec.kind in ("money", "price", "number", "integer"):
+            return pd.Series([float("nan") if value is None else float(value)])
+        if spec.kind in ("date", "timestamp"):
+            return pd.Series([pd.to_datetime(value, utc=spec.kind == "timestamp")])
+        return pd.Series([value])
 
 
 # Rule codes that are warnings, not errors; severities live in reporting.validate.codes, and a test
