@@ -1,9 +1,9 @@
 """The audit tables of the workbook: the data an auditor needs to recompute every figure with formulas.
 
 These are the row-level and aggregate tables that `Partials` and `Metrics` do not already hold in the
-shape a spreadsheet formula can use: hourly liquidations with the sides side by side, every hour of the
-period (the candidate 24-hour windows), the open-interest rows of each venue's last reported date by
-symbol, the funding rows, leverage bands, loans by lender and collateral asset, the largest liquidation
+shape a spreadsheet formula can use: liquidations per side and venue in every hour of the period, every
+hour of the period (the candidate 24-hour windows), the open-interest rows of each venue's last reported
+date by symbol, the funding rows, leverage bands, loans by lender and collateral asset, the largest liquidation
 of each venue and the largest events up to a cap. Everything is derived from the accepted submissions'
 typed tables or from combined partials with vectorised pandas, so the tables stay small when events grow:
 their size follows venues × assets × hours, not the number of events (except the capped event list).
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from reporting.contract import EXCHANGE_TYPES, UNSECURED
@@ -44,8 +45,9 @@ LIQUIDATION_EVENT_COLUMNS = (
 class AuditTables:
     """The tables of the audit workbook that are not in `Partials` as they are.
 
-    - hourly_liquidations: per UTC hour, venue and base_asset: Σ notional_usd of long and of short
-      positions (cents) and the event count; `hour_of_period` counts hours from the period's first instant.
+    - hourly_liquidations: every hour of the period (row k is hour_of_period k), with Σ notional_usd
+      (cents) of long positions per venue, then of short positions per venue (columns ("long", venue),
+      ("short", venue)); 0 where a venue had no event that hour.
     - period_hours: every hour of the period: hour_of_period, hour (start), window_end (hour + 24 h) and
       whether a 24-hour window starting then ends inside the period (`window_inside`).
     - liquidation_breakdown: per venue, base_asset, position_side, method and margin_mode: Σ notional_usd,
@@ -81,12 +83,12 @@ def compute_audit_tables(partials: Partials, submissions: list[ValidatedSubmissi
     exchanges = {
         s.header.entity_name: s.tables for s in accepted if s.header and s.header.entity_type in EXCHANGE_TYPES
     }
-    largest_events, events_total = compute_largest_events(exchanges, EVENTS_CAP)
+    largest_events, largest_by_venue, events_total = compute_largest_events(exchanges, EVENTS_CAP)
     return AuditTables(
         hourly_liquidations=compute_hourly_liquidations(partials, period),
         period_hours=compute_period_hours(period),
         liquidation_breakdown=compute_liquidation_breakdown(partials),
-        largest_by_venue=compute_largest_events_by_venue(exchanges),
+        largest_by_venue=largest_by_venue,
         largest_events=largest_events,
         events_total=events_total,
         period_end_open_interest=compute_period_end_rows(exchanges),
@@ -102,25 +104,21 @@ def compute_audit_tables(partials: Partials, submissions: list[ValidatedSubmissi
 
 
 def compute_hourly_liquidations(partials: Partials, period: str) -> pd.DataFrame:
-    """Σ notional_usd (cents) of long and short positions and events per UTC hour, venue and base_asset."""
+    """Σ notional_usd (cents) of long and of short positions per UTC hour of the period and venue.
+
+    One row per hour of the period, in order (row k is hour_of_period k; an hour without events holds 0);
+    columns ("long", venue) for every venue in sorted order, then ("short", venue) likewise. Its size
+    follows the hours and the venues, never the number of events.
+    """
+    start, end = compute_period_bounds(period)
+    hours = pd.date_range(start, end, freq="h", inclusive="left", unit="us")
     buckets = partials.liquidations
-    columns = ["hour", "hour_of_period", "venue", "base_asset", "long_cents", "short_cents", "events"]
-    if buckets.empty:
-        return pd.DataFrame(
-            {name: pd.Series(dtype="int64" if name.endswith(("cents", "events")) else "object") for name in columns}
-        )
-    frame = buckets.assign(
-        long_cents=buckets["notional_cents"].where(buckets["position_side"] == "long", 0),
-        short_cents=buckets["notional_cents"].where(buckets["position_side"] == "short", 0),
+    venues = sorted(buckets["venue"].unique())
+    columns = pd.MultiIndex.from_product([["long", "short"], venues], names=["position_side", "venue"])
+    sums = (
+        buckets.groupby(["hour", "position_side", "venue"])["notional_cents"].sum().unstack(["position_side", "venue"])
     )
-    hourly = (
-        frame.groupby(["hour", "venue", "base_asset"], sort=True)[["long_cents", "short_cents", "events"]]
-        .sum()
-        .reset_index()
-    )
-    start, _ = compute_period_bounds(period)
-    hourly["hour_of_period"] = ((hourly["hour"] - start) // pd.Timedelta(hours=1)).astype("int64")
-    return hourly[columns]
+    return sums.reindex(index=hours, columns=columns, fill_value=0).fillna(0).astype("int64").reset_index(drop=True)
 
 
 def compute_period_hours(period: str) -> pd.DataFrame:
@@ -157,7 +155,7 @@ def _events(venue: str, liquidations: pd.DataFrame) -> pd.DataFrame:
         {
             "venue": venue,
             "event_id": liquidations["event_id"].to_numpy(),
-            "ts": liquidations["ts"].to_numpy(),
+            "ts": liquidations["ts"].array,
             "symbol": liquidations["symbol"].to_numpy(),
             "base_asset": liquidations["base_asset"].to_numpy(),
             "position_side": liquidations["position_side"].to_numpy(),
@@ -180,21 +178,13 @@ def _empty_events() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype="object") for name in LIQUIDATION_EVENT_COLUMNS})
 
 
-def compute_largest_events_by_venue(exchanges: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
-    """The largest liquidation event of each venue (see `AuditTables.largest_by_venue`)."""
-    rows = []
-    for venue, tables in exchanges.items():
-        liquidations = tables.get("liquidations")
-        if liquidations is None or liquidations.empty:
-            continue
-        cents = to_cents(liquidations["notional_usd"])
-        top = liquidations[cents == cents.max()]
-        rows.append(_order_events(_events(venue, top)).head(1))
-    return _order_events(pd.concat(rows, ignore_index=True)) if rows else _empty_events()
+def compute_largest_events(
+    exchanges: dict[str, dict[str, pd.DataFrame]], cap: int
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """The `cap` largest liquidation events of all venues, the largest event of each venue, and the events in all.
 
-
-def compute_largest_events(exchanges: dict[str, dict[str, pd.DataFrame]], cap: int) -> tuple[pd.DataFrame, int]:
-    """The `cap` largest liquidation events of all venues (toolkit order) and the number of events in all."""
+    Both tables are in the toolkit's order (see `AuditTables.largest_events` and `largest_by_venue`).
+    """
     candidates = []
     total = 0
     for venue, tables in exchanges.items():
@@ -203,12 +193,16 @@ def compute_largest_events(exchanges: dict[str, dict[str, pd.DataFrame]], cap: i
             continue
         total += len(liquidations)
         cents = to_cents(liquidations["notional_usd"])
-        # Any event of the overall top `cap` is in its own venue's top `cap`; nlargest keeps ties at the edge.
-        keep = pd.Series(cents).nlargest(cap, keep="all").index.to_numpy()
-        candidates.append(_events(venue, liquidations.iloc[keep]))
+        # The venue's `cap` largest, with every tie of the smallest of them: they hold its largest event
+        # and every event of the overall top `cap`.
+        edge = max(len(cents) - cap, 0)
+        smallest = np.partition(cents, edge)[edge]
+        candidates.append(_order_events(_events(venue, liquidations[cents >= smallest])))
     if not candidates:
-        return _empty_events(), 0
-    return _order_events(pd.concat(candidates, ignore_index=True)).head(cap), total
+        return _empty_events(), _empty_events(), 0
+    largest = _order_events(pd.concat(candidates, ignore_index=True)).head(cap)
+    by_venue = _order_events(pd.concat([frame.head(1) for frame in candidates], ignore_index=True))
+    return largest, by_venue, total
 
 
 def compute_period_end_rows(exchanges: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 Layout. `README` explains the workbook; `Summary` lists every scalar figure of metrics-<period>.json with a
 formula that computes it from the data sheets, the value the toolkit computed, and a check; `Flags` holds
 the thresholds in cells and derives each status by formula; the data sheets are Excel tables (filters,
-frozen header); `Validation` lists every finding and `Lineage` every input file with its SHA-256.
+frozen header), except `Liquidations hourly`, a grid with a column per side and venue; `Validation` lists
+every finding and `Lineage` every input file with its SHA-256.
 
 Names. Every scalar figure has a workbook-level defined name: the path of the figure in the metrics JSON
 with `_` between the parts, e.g. `lending_onchain_share`, `derivatives_peak_24h_liquidations_total_usd`,
@@ -18,7 +19,9 @@ is written as a text cell, never as a formula, whatever character it starts with
 submitted names with EXACT inside SUMPRODUCT, never as criteria of SUMIF/COUNTIF (which read `<`, `=`,
 `*` and `?` in a name as operators and wildcards).
 
-The workbook holds aggregates; raw liquidation events only up to `EVENTS_CAP` (the largest ones).
+Size. The workbook holds aggregates; raw liquidation events only up to `EVENTS_CAP` (the largest ones).
+Its rows and cells follow the venues, assets, days and hours of the period, never the number of events:
+the hourly grid has a row for every hour, whether or not it had events.
 """
 
 from __future__ import annotations
@@ -31,10 +34,13 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reporting.contract import EXCHANGE_TYPES, LENDER_TYPES
@@ -138,6 +144,12 @@ def _naive_utc(value: object) -> datetime | None:
     return stamp.to_pydatetime()
 
 
+def _naive_utc_all(values: Iterable[object]) -> list[datetime | None]:
+    """`_naive_utc` of every value of a column, converted together."""
+    stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(values), utc=True)).tz_localize(None)
+    return [None if pd.isna(stamp) else stamp for stamp in stamps.to_pydatetime()]
+
+
 def _text(value: object) -> str | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
@@ -164,15 +176,12 @@ def write_table(
     else:
         top = sheet.max_row + 2
         sheet.append([])
-    sheet.append([column.header for column in columns])
+    _write_header(sheet, [column.header for column in columns])
+    styles = _column_styles(sheet, [column.kind for column in columns])
     count = 0
     for row in rows:
-        sheet.append(row)
+        sheet.append([_cell(sheet, value, style) for value, style in zip(row, styles, strict=True)])
         count += 1
-        for index, value in enumerate(row, start=1):
-            # openpyxl makes any str starting with "=" a formula; only the toolkit's own may be one.
-            if isinstance(value, str) and value[:1] == "=" and not isinstance(value, Formula):
-                sheet.cell(top + count, index).data_type = "s"
     if count == 0:
         sheet.append([None] * len(columns))
         count = 1
@@ -181,26 +190,54 @@ def write_table(
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         ranges.letters[_key(column.header)] = letter
-        width = column.width or max(WIDTHS[column.kind], min(len(column.header) + 3, 40))
-        sheet.column_dimensions[letter].width = width
-        number_format = FORMATS[column.kind]
-        if number_format != "General":
-            for (cell,) in sheet.iter_rows(min_row=top + 1, max_row=last, min_col=index, max_col=index):
-                cell.number_format = number_format
-    for cell in sheet[top]:
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.column_dimensions[letter].width = column.width or max(
+            WIDTHS[column.kind], min(len(column.header) + 3, 40)
+        )
     sheet.freeze_panes = f"A{top + 1}"
-    table = Table(displayName=table_name, ref=f"A{top}:{get_column_letter(len(columns))}{last}")
+    ref = f"A{top}:{get_column_letter(len(columns))}{last}"
+    # The columns are named here, so that saving does not read them back from the header cells.
+    table = Table(
+        displayName=table_name,
+        ref=ref,
+        autoFilter=AutoFilter(ref=ref),
+        tableColumns=[TableColumn(id=index, name=column.header) for index, column in enumerate(columns, start=1)],
+    )
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
     sheet.add_table(table)
     _protect(sheet)
     return ranges
 
 
+def _write_header(sheet: Worksheet, headers: Sequence[str]) -> None:
+    """Append a header row of text cells: bold, shaded, wrapped."""
+    sheet.append(headers)
+    for cell in sheet[sheet.max_row]:
+        cell.data_type = "s"
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = WRAP
+
+
+def _column_styles(sheet: Worksheet, kinds: Sequence[str]) -> list[StyleArray | None]:
+    """The style of each column's cells (its number format), made once and copied into every cell."""
+    styles: list[StyleArray | None] = []
+    for kind in kinds:
+        template = Cell(sheet)
+        template.number_format = FORMATS[kind]
+        styles.append(template._style if FORMATS[kind] != "General" else None)
+    return styles
+
+
+def _cell(sheet: Worksheet, value: Any, style: StyleArray | None) -> Cell:
+    """A cell of `sheet` holding the value; a str that is not a `Formula` stays text whatever it starts with."""
+    cell = Cell(sheet, value=value, style_array=style)
+    _set_type(cell, value)
+    return cell
+
+
 def _set_type(cell: Any, value: Any) -> None:
-    # openpyxl turns any str starting with "=" into a formula; only the toolkit's own formulas may be one.
+    # openpyxl turns any str starting with "=" into a formula (and "#N/A" into an error); only the
+    # toolkit's own formulas may be one.
     if isinstance(value, str) and not isinstance(value, Formula):
         cell.data_type = "s"
 
@@ -358,13 +395,14 @@ def _write_data_sheets(workbook: Workbook, report: Report, audit: AuditTables) -
     oi_rows = [
         [
             _text(venue),
-            _naive_utc(date),
+            date,
             _text(asset),
             _dollars(cents),
             Formula(f"=IF(B{i}={_exact_sum(venue_rows, f'A{i}', last_dates)},TRUE,FALSE)"),
         ]
         for i, (venue, date, asset, cents) in enumerate(
-            zip(oi["venue"], oi["date"], oi["base_asset"], oi["open_interest_cents"], strict=True), start=2
+            zip(oi["venue"], _naive_utc_all(oi["date"]), oi["base_asset"], oi["open_interest_cents"], strict=True),
+            start=2,
         )
     ]
     sheets["oi_daily"] = daily = write_table(
@@ -444,8 +482,10 @@ def _write_data_sheets(workbook: Workbook, report: Report, audit: AuditTables) -
             Column("open_interest_usd (USD)", "money"),
         ],
         (
-            [_text(v), _naive_utc(d), _text(s), _text(a), _text(c), _dollars(x)]
-            for v, d, s, a, c, x in end_rows.itertuples(index=False)
+            [_text(v), d, _text(s), _text(a), _text(c), _dollars(x)]
+            for (v, _, s, a, c, x), d in zip(
+                end_rows.itertuples(index=False), _naive_utc_all(end_rows["date"]), strict=True
+            )
         ),
     )
     funding = audit.funding_rows
@@ -463,8 +503,10 @@ def _write_data_sheets(workbook: Workbook, report: Report, audit: AuditTables) -
             Column("weighted_usd (USD; open_interest_usd × funding_rate × 8 ÷ interval)", "number", 24),
         ],
         (
-            [_text(v), _naive_utc(d), _text(s), _dollars(x), float(r), float(h), Formula(f"=D{i}*E{i}*8/F{i}")]
-            for i, (v, d, s, x, r, h) in enumerate(funding.itertuples(index=False), start=2)
+            [_text(v), d, _text(s), _dollars(x), float(r), float(h), Formula(f"=D{i}*E{i}*8/F{i}")]
+            for i, ((v, _, s, x, r, h), d) in enumerate(
+                zip(funding.itertuples(index=False), _naive_utc_all(funding["date"]), strict=True), start=2
+            )
         ),
     )
     collateral = partials.collateral
@@ -506,38 +548,28 @@ def _write_data_sheets(workbook: Workbook, report: Report, audit: AuditTables) -
         ),
     )
 
-    # Liquidations: hourly buckets, every hour of the period with the 24-hour sums, the breakdown.
-    hourly = audit.hourly_liquidations
-    sheets["liq_hourly"] = liq_hourly = write_table(
-        workbook,
-        "Liquidations hourly",
-        "liquidations_hourly",
-        [
-            Column("hour (UTC, start)", "datetime"),
-            Column("hour_of_period (hours since the period's first instant)", "count", 14),
-            Column("venue", width=30),
-            Column("base_asset", width=12),
-            Column("long_usd (USD)", "money"),
-            Column("short_usd (USD)", "money"),
-            Column("events", "count"),
-        ],
-        (
-            [_naive_utc(h), int(k), _text(v), _text(a), _dollars(lc), _dollars(sc), int(e)]
-            for h, k, v, a, lc, sc, e in hourly.itertuples(index=False)
-        ),
-    )
-    hours = audit.period_hours
-    n_hours = len(hours)
+    # Liquidations: every hour of the period per venue, the 24-hour sums, the breakdown.
+    long_sums, short_sums = _write_hourly(workbook, audit)
     window_rows = []
-    for i, (k, hour, end, inside) in enumerate(hours.itertuples(index=False), start=2):
+    hours = audit.period_hours
+    for i, (k, hour, end, inside) in enumerate(
+        zip(
+            hours["hour_of_period"],
+            _naive_utc_all(hours["hour"]),
+            _naive_utc_all(hours["window_end"]),
+            hours["window_inside"],
+            strict=True,
+        ),
+        start=2,
+    ):
         span = f"{i}:{{c}}{i + WINDOW_HOURS - 1}"
         window_rows.append(
             [
                 int(k),
-                _naive_utc(hour),
-                _naive_utc(end),
-                Formula(f"=SUMIFS({liq_hourly['long_usd']},{liq_hourly['hour_of_period']},A{i})"),
-                Formula(f"=SUMIFS({liq_hourly['short_usd']},{liq_hourly['hour_of_period']},A{i})"),
+                hour,
+                end,
+                Formula(long_sums.format(row=i)),
+                Formula(short_sums.format(row=i)),
                 Formula(f"=D{i}+E{i}"),
                 Formula(f"=ROUND(SUM(D{span.format(c='D')}),2)") if inside else NOT_AVAILABLE,
                 Formula(f"=ROUND(SUM(E{span.format(c='E')}),2)") if inside else NOT_AVAILABLE,
@@ -561,7 +593,6 @@ def _write_data_sheets(workbook: Workbook, report: Report, audit: AuditTables) -
         ],
         window_rows,
     )
-    assert n_hours == len(window_rows)
     breakdown = audit.liquidation_breakdown
     sheets["liq_breakdown"] = liq = write_table(
         workbook,
@@ -646,11 +677,13 @@ def _write_data_sheets(workbook: Workbook, report: Report, audit: AuditTables) -
     ]
 
     def event_rows(frame: pd.DataFrame) -> Iterable[list]:
-        for v, e, ts, s, a, side, m, mm, n, inc in frame.itertuples(index=False):
+        for (v, e, _, s, a, side, m, mm, n, inc), ts in zip(
+            frame.itertuples(index=False), _naive_utc_all(frame["ts"]), strict=True
+        ):
             yield [
                 _text(v),
                 _text(e),
-                _naive_utc(ts),
+                ts,
                 _text(s),
                 _text(a),
                 _text(side),
@@ -784,6 +817,42 @@ def _write_data_sheets(workbook: Workbook, report: Report, audit: AuditTables) -
         ),
     )
     return sheets
+
+
+def _write_hourly(workbook: Workbook, audit: AuditTables) -> tuple[str, str]:
+    """Liquidations hourly: a row per hour of the period, a column per side and venue (USD).
+
+    Row k + 2 holds hour_of_period k, as on Liquidation windows. The sheet is not an Excel table: its
+    headers name venues, and table headers must differ even in letter case. Returns the formulas of
+    an hour's long and short sums over the venues, with `{row}` for its row.
+    """
+    hourly = audit.hourly_liquidations
+    hours = audit.period_hours
+    sheet = workbook.create_sheet("Liquidations hourly")
+    headers = ["hour_of_period", "hour (UTC, start)"]
+    headers += [f"{side}_usd (USD): {venue}" for side, venue in hourly.columns]
+    _write_header(sheet, headers)
+    styles = _column_styles(sheet, ["count", "datetime"] + ["money"] * len(hourly.columns))
+    dollars = (hourly.to_numpy() / 100.0).tolist()
+    for k, hour, sums in zip(hours["hour_of_period"], _naive_utc_all(hours["hour"]), dollars, strict=True):
+        values = [int(k), hour, *sums]
+        sheet.append([_cell(sheet, value, style) for value, style in zip(values, styles, strict=True)])
+    for index, header in enumerate(headers, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(14, min(len(header) + 3, 40))
+    last = get_column_letter(len(headers))
+    sheet.freeze_panes = "C2"
+    sheet.auto_filter.ref = f"A1:{last}{len(hours) + 1}"
+    _protect(sheet)
+    venues = len(hourly.columns) // 2
+    if venues == 0:
+        return "=0", "=0"
+    name = quote_sheetname(sheet.title)
+    first_long, last_long = get_column_letter(3), get_column_letter(2 + venues)
+    first_short = get_column_letter(3 + venues)
+    return (
+        f"=SUM({name}!${first_long}{{row}}:${last_long}{{row}})",
+        f"=SUM({name}!${first_short}{{row}}:${last}{{row}})",
+    )
 
 
 INCIDENT_COLUMNS = [
@@ -1677,8 +1746,9 @@ SHEET_NOTES = {
     "Funding": "perpetual rows with a funding rate: the OI-weighted funding rate",
     "Collateral": "client collateral per venue and its period-end open interest (estimated leverage)",
     "Leverage bands": "open interest by leverage band, whole book (high-leverage share)",
-    "Liquidations hourly": "liquidated notional per UTC hour, venue and base asset, long and short",
-    "Liquidation windows": "every hour of the period with its 24-hour window sums (the peak window)",
+    "Liquidations hourly": "liquidated notional in every UTC hour of the period: long, then short, per venue",
+    "Liquidation windows": "every hour of the period: its sums over the venues (same row as on Liquidations "
+    "hourly) and its 24-hour window sums (the peak window)",
     "Liquidations breakdown": "liquidated notional per venue, asset, side, method and margin mode",
     "Liquidations by venue": "long, short, total and share per venue (liquidation HHI)",
     "Liquidations by asset": "long, short and total per base asset",

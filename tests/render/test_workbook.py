@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import zipfile
+from dataclasses import replace
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -16,9 +17,11 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from reporting.metrics.audit import compute_largest_events, compute_period_hours
-from reporting.pipeline import run_build
+from reporting.metrics.audit import compute_hourly_liquidations, compute_largest_events, compute_period_hours
+from reporting.metrics.partials import empty_partials
+from reporting.pipeline import compute_period, run_build
 from reporting.render.workbook import render_workbook
+from reporting.sample.generate import write_sample
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 PERIOD = "2025-11"
@@ -280,9 +283,13 @@ def test_events_cap_keeps_the_largest_in_tie_order() -> None:
             "incident_id": [None] * 4,
         }
     )
-    events, total = compute_largest_events({"Venue": {"liquidations": liquidations}}, cap=3)
-    assert total == 4
+    other = liquidations.assign(event_id=["o1", "o2", "o3", "o4"], notional_usd=[1.0, 2.0, 3.0, 3.0])
+    exchanges = {"Venue": {"liquidations": liquidations}, "Other": {"liquidations": other}}
+    events, by_venue, total = compute_largest_events(exchanges, cap=3)
+    assert total == 8
     assert list(events["event_id"]) == ["e4", "e2", "e1"]  # 900, then the earlier of the two 500s
+    # Each venue's largest, even when it is not among the `cap` largest of all; ties: the earliest.
+    assert list(by_venue["event_id"]) == ["e4", "o3"]
 
 
 def test_period_hours_are_the_candidate_windows() -> None:
@@ -290,3 +297,50 @@ def test_period_hours_are_the_candidate_windows() -> None:
     assert len(hours) == 30 * 24
     assert int(hours["window_inside"].sum()) == 30 * 24 - 23
     assert hours["window_end"].iloc[0] == pd.Timestamp("2025-11-02T00:00:00Z")
+
+
+def test_hourly_liquidations_are_a_dense_grid_of_hours_by_side_and_venue() -> None:
+    hours = pd.to_datetime(["2025-11-01T00:00:00Z", "2025-11-01T00:00:00Z", "2025-11-03T05:00:00Z"]).as_unit("us")
+    buckets = pd.DataFrame(
+        {
+            "venue": ["B", "A", "B"],
+            "base_asset": ["BTC", "ETH", "ETH"],
+            "position_side": ["long", "short", "long"],
+            "method": ["order_book"] * 3,
+            "margin_mode": ["cross"] * 3,
+            "hour": hours,
+            "notional_cents": [100, 250, 7],
+            "incident_cents": [0, 0, 0],
+            "events": [1, 2, 1],
+        }
+    )
+    hourly = compute_hourly_liquidations(replace(empty_partials(), liquidations=buckets), "2025-11")
+    assert list(hourly.columns) == [("long", "A"), ("long", "B"), ("short", "A"), ("short", "B")]
+    assert len(hourly) == 30 * 24
+    assert hourly.loc[0].tolist() == [0, 100, 250, 0]
+    assert hourly.loc[2 * 24 + 5].tolist() == [0, 7, 0, 0]
+    assert int(hourly.to_numpy().sum()) == 357
+    empty = compute_hourly_liquidations(empty_partials(), "2025-11")
+    assert empty.shape == (30 * 24, 0)
+
+
+def sheet_sizes(data: bytes) -> dict[str, tuple[int, int]]:
+    workbook = load_workbook(BytesIO(data), read_only=True)
+    return {name: (workbook[name].max_row, workbook[name].max_column) for name in workbook.sheetnames}
+
+
+def test_the_workbook_does_not_grow_with_the_events(tmp_path: Path) -> None:
+    for liquidations in (2_000, 16_000):
+        write_sample(PERIOD, tmp_path / str(liquidations), liquidations=liquidations)
+    report = run_build(tmp_path / "2000", PERIOD, tmp_path / "out").report
+    large = compute_period(tmp_path / "16000", PERIOD)
+    small_sizes = sheet_sizes(render_workbook(report))
+    report = replace(report, partials=large.partials, submissions=large.submissions, metrics=large.metrics)
+    large_sizes = sheet_sizes(render_workbook(report))
+    venues = len(set(large.partials.liquidations["venue"]))
+    assert large_sizes["Liquidations hourly"] == small_sizes["Liquidations hourly"] == (30 * 24 + 1, 2 + 2 * venues)
+    assert large_sizes["Liquidation windows"] == (30 * 24 + 1, 9)
+    # More events may show more (venue, asset, side, method, margin mode) combinations, never a row per event.
+    assert large_sizes["Liquidations breakdown"][0] - small_sizes["Liquidations breakdown"][0] < 100
+    changed = {name for name in small_sizes if small_sizes[name] != large_sizes[name]}
+    assert changed <= {"Liquidations breakdown"}, changed
