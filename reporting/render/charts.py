@@ -83,6 +83,9 @@ def _to_svg(figure: Figure, name: str, alt: str) -> str:
     # The XML prologue and the RDF metadata have no place inside an HTML document.
     text = text[text.index("<svg") :]
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
+    # WeasyPrint parses, styles and boxes every element and text node of an inline SVG as HTML before it
+    # draws it as SVG: without the whitespace between tags and matplotlib's plain groups, that is half the work.
+    text = _drop_plain_groups(re.sub(r">\s+<", "><", text))
     # matplotlib numbers its element ids per figure (text_1, patch_2...): prefixed with the chart's name,
     # they stay unique when several charts share one HTML document.
     text = re.sub(r'\bid="([^"]+)"', rf'id="{name}-\1"', text)
@@ -92,6 +95,28 @@ def _to_svg(figure: Figure, name: str, alt: str) -> str:
     text = text.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
     head_end = text.index(">") + 1
     return f"{text[:head_end]}\n <title>{label}</title>{text[head_end:]}"
+
+
+def _drop_plain_groups(svg: str) -> str:
+    """The SVG without the <g> elements that have no attribute but an unreferenced id, their children kept.
+
+    matplotlib wraps every artist in such a group; it changes nothing in the drawing.
+    """
+    referenced = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', svg))
+    kept: list[bool] = []
+    parts = []
+    for part in re.split(r"(<g\b[^>]*>|</g>)", svg):
+        if part == "</g>":
+            if kept.pop():
+                parts.append(part)
+        elif part.startswith("<g") and not part.endswith("/>"):
+            plain = re.fullmatch(r'<g(?: id="([^"]*)")?>', part)
+            kept.append(plain is None or plain.group(1) in referenced)
+            if kept[-1]:
+                parts.append(part)
+        else:
+            parts.append(part)
+    return "".join(parts)
 
 
 def draw_open_interest_by_venue(venues: Sequence[tuple[str, float]]) -> Chart:
