@@ -23,7 +23,7 @@ from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 SCHEMA_VERSION = "1.0"
 
@@ -68,16 +68,21 @@ class ContractModel(BaseModel):
     unique: ClassVar[tuple[str, ...]] = ()
 
     @model_validator(mode="after")
-    def _check_rules(self) -> ContractModel:
+    def _check_rules(self, info: ValidationInfo) -> ContractModel:
         # The row-by-row path: run the same column rules on this row, each column it reads a one-value
-        # Series typed as validation types it.
-        if self.rules:
+        # Series typed as validation types it. Validation passes RULES_CHECKED in the context when its
+        # column-wise checks have just run them.
+        if self.rules and not (info.context or {}).get(RULES_CHECKED):
             row = _OneRow(self)
             broken = [rule.code for rule in self.rules if bool(rule.violated(row).fillna(False).iloc[0])]  # type: ignore[arg-type]
             errors = [code for code in broken if code not in WARNING_RULES]
             if errors:
                 raise ValueError(", ".join(errors))
         return self
+
+
+RULES_CHECKED = "rules_checked"
+"""Validation context key: the model's row rules were already checked column-wise."""
 
 
 class _OneRow:

@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import ValidationError
 
-from reporting.contract import HEADER_TABLE, TABLES, TABLES_BY_ENTITY, Header, column_specs
+from reporting.contract import HEADER_TABLE, RULES_CHECKED, TABLES, TABLES_BY_ENTITY, Header, column_specs
 from reporting.findings import Finding
 from reporting.ingest.model import RawSubmission, RawTable
 from reporting.validate.columns import TableCheck
@@ -83,7 +83,8 @@ def check_header(raw: RawSubmission, log: FindingLog, period: str | None) -> Hea
     if log.errors > errors_before:
         return None
     try:
-        header = Header.model_validate({name: values.get(name) for name in Header.model_fields})
+        fields = {name: values.get(name) for name in Header.model_fields}
+        header = Header.model_validate(fields, context={RULES_CHECKED: True})  # the column checks ran the rules
     except ValidationError as error:
         # The column checks and the model should agree; if they do not, the model has the last word.
         for problem in error.errors():
