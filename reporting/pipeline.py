@@ -203,24 +203,33 @@ class Rendering:
     """A document being rendered: in a forked child process, or (`pid` None) here when its result is asked for.
 
     The child shares the Report's memory copy-on-write, so nothing is pickled; it writes the bytes to a
-    scratch file. A child that fails is rendered again here, so that its error surfaces as it would have.
+    scratch file. A child that fails is rendered again here, so that its error surfaces as it would have;
+    when no scratch file or child process can be had, the document is rendered here.
     """
 
     def __init__(self, render: Callable[[Report], bytes], report: Report, in_child: bool):
         self.render, self.report = render, report
         self.pid: int | None = None
-        if in_child and hasattr(os, "fork"):
+        if not (in_child and hasattr(os, "fork")):
+            return
+        try:
             handle, scratch = tempfile.mkstemp(prefix="riskreport-", suffix=".part")
-            os.close(handle)
-            self.scratch = Path(scratch)
+        except OSError:
+            return
+        os.close(handle)
+        self.scratch = Path(scratch)
+        try:
             self.pid = os.fork()
-            if self.pid == 0:  # the child: render, write, and leave without running the parent's cleanup
-                status = 1
-                try:
-                    self.scratch.write_bytes(render(report))
-                    status = 0
-                finally:
-                    os._exit(status)
+        except OSError:
+            self.scratch.unlink(missing_ok=True)
+            return
+        if self.pid == 0:  # the child: render, write, and leave without running the parent's cleanup
+            status = 1
+            try:
+                self.scratch.write_bytes(render(report))
+                status = 0
+            finally:
+                os._exit(status)
 
     def result(self) -> bytes:
         """The rendered bytes, once the child is done."""

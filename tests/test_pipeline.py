@@ -54,3 +54,16 @@ def test_a_workbook_that_fails_stops_the_pdf_child(
         pipeline.run_build(SAMPLE / "2025-11", "2025-11", tmp_path / "out", jobs=2)
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").glob("*")) == []
     assert list(scratch.iterdir()) == []
+
+
+def test_without_a_scratch_file_or_a_child_process_the_pdf_is_rendered_in_process(
+    tmp_path: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_fork() -> int:
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(pipeline.os, "fork", no_fork)
+    result = pipeline.run_build(SAMPLE / "2025-11", "2025-11", tmp_path / "out", jobs=2)
+    assert (tmp_path / "out" / "report-2025-11.pdf").read_bytes().startswith(b"%PDF")
+    assert result.report is not None
+    assert list(scratch.iterdir()) == []
