@@ -16,7 +16,7 @@ import hashlib
 import mmap
 import os
 import stat
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal, overload
 
@@ -194,13 +194,9 @@ def read_table_file(
     path: Path, name: str, file: str, limits: Limits, submission: RawSubmission, hashed: bool = True
 ) -> RawTable | None:
     """One table file of a folder submission; findings go to `submission`."""
-    data = read_file(path, file, limits, submission, record=False, mapped=True)
+    data = read_file(path, file, limits, submission, mapped=True, hashed=hashed)
     if data is None:
         return None
-    # Hashing a large file costs a fair part of parsing it; it runs in the background, on a core
-    # that parsing or the later checks leave free (hashlib releases the GIL).
-    digest = HASHER.submit(lambda: hashlib.sha256(data).hexdigest()) if hashed else None
-    submission.files.append(InputFile(path=file, bytes=len(data), digest=digest))
     table, findings = TABLE_READERS[path.suffix](name, data, file, limits)
     submission.findings += findings
     return table
@@ -212,7 +208,6 @@ def read_file(
     file: str,
     limits: Limits,
     submission: RawSubmission,
-    record: bool = ...,
     mapped: Literal[False] = ...,
     hashed: bool = ...,
 ) -> bytes | None: ...
@@ -224,7 +219,6 @@ def read_file(
     file: str,
     limits: Limits,
     submission: RawSubmission,
-    record: bool,
     mapped: Literal[True],
     hashed: bool = ...,
 ) -> bytes | mmap.mmap | None: ...
@@ -235,13 +229,11 @@ def read_file(
     file: str,
     limits: Limits,
     submission: RawSubmission,
-    record: bool = True,
     mapped: bool = False,
     hashed: bool = True,
 ) -> bytes | mmap.mmap | None:
-    """The bytes of one plain file, recorded in `submission.files` (with its SHA-256 when `hashed`) unless
-    `record` is false (then the caller records it); None, with a finding, when refused. `mapped` maps the
-    file instead of reading it.
+    """The bytes of one plain file, recorded in `submission.files` (with its SHA-256 when `hashed`); None,
+    with a finding, when refused. `mapped` maps the file instead of reading it.
 
     The file is opened without following links and checked to be a regular file of at most
     `limits.max_file_bytes` before it is read. A file over the limit is not read, so not recorded.
@@ -278,12 +270,10 @@ def read_file(
     if len(data) > limits.max_file_bytes:  # it grew after the size check
         submission.findings.append(too_large(file, len(data), limits))
         return None
-    if record:
-        digest: Future[str] | None = None
-        if hashed:
-            digest = Future()
-            digest.set_result(hashlib.sha256(data).hexdigest())
-        submission.files.append(InputFile(path=file, bytes=len(data), digest=digest))
+    # Hashing a large file costs a fair part of parsing it; it runs in the background, on a core
+    # that parsing or the later checks leave free (hashlib releases the GIL).
+    digest = HASHER.submit(lambda: hashlib.sha256(data).hexdigest()) if hashed else None
+    submission.files.append(InputFile(path=file, bytes=len(data), digest=digest))
     return data
 
 
