@@ -134,20 +134,16 @@ def _dollars(cents: object) -> float:
     return int(cents) / 100.0  # type: ignore[call-overload]
 
 
-def _naive_utc(value: object) -> datetime | None:
-    """A timestamp as a naive UTC datetime (cells carry no zone; every time in the workbook is UTC)."""
-    if value is None or (not isinstance(value, datetime) and pd.isna(value)):
-        return None
-    stamp = pd.Timestamp(value)
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp.to_pydatetime()
-
-
 def _naive_utc_all(values: Iterable[object]) -> list[datetime | None]:
-    """`_naive_utc` of every value of a column, converted together."""
+    """Timestamps as naive UTC datetimes, converted together (cells carry no zone; every time in the
+    workbook is UTC; a value without a zone is taken as UTC)."""
     stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(values), utc=True)).tz_localize(None)
     return [None if pd.isna(stamp) else stamp for stamp in stamps.to_pydatetime()]
+
+
+def _naive_utc(value: object) -> datetime | None:
+    """One timestamp as `_naive_utc_all` converts it."""
+    return _naive_utc_all([value])[0]
 
 
 def _text(value: object) -> str | None:
@@ -464,8 +460,8 @@ def _write_data_sheets(workbook: Workbook, report: Report, audit: AuditTables) -
         "oi_daily_totals",
         [Column("date (UTC)", "date"), Column("open_interest_usd (USD, Σ over venues and symbols)", "money")],
         (
-            [_naive_utc(date), Formula(f"=SUMPRODUCT(({daily['date']}=A{i})*{daily['open_interest_usd']})")]
-            for i, date in enumerate(dates, start=2)
+            [date, Formula(f"=SUMPRODUCT(({daily['date']}=A{i})*{daily['open_interest_usd']})")]
+            for i, date in enumerate(_naive_utc_all(dates), start=2)
         ),
     )
     end_rows = audit.period_end_open_interest
