@@ -242,8 +242,9 @@ def kept_typed(column: pa.ChunkedArray, target: pa.DataType | None) -> pa.Chunke
         return None
     if target == CODED:
         # Codes into text values; an empty value is a missing one, which the text path makes null.
-        empty = kind == CODED and any(pc.any(pc.equal(chunk.dictionary, "")).as_py() for chunk in column.chunks)
-        return column if kind == CODED and not empty else None
+        if kind != CODED or any(pc.any(pc.equal(chunk.dictionary, "")).as_py() for chunk in column.chunks):
+            return None
+        return column
     if kind == target:
         return column
     if pa.types.is_decimal(kind) and target == pa.float64():
