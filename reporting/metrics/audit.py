@@ -20,7 +20,7 @@ import pandas as pd
 
 from reporting.contract import EXCHANGE_TYPES, UNSECURED
 from reporting.metrics.derivatives import WINDOW_HOURS
-from reporting.metrics.partials import ALL_ASSETS, Partials, to_cents
+from reporting.metrics.partials import ALL_ASSETS, Partials, is_funded, to_cents
 from reporting.metrics.period import compute_period_bounds
 from reporting.validate.model import ValidatedSubmission
 
@@ -238,11 +238,7 @@ def compute_funding_rows(exchanges: dict[str, dict[str, pd.DataFrame]]) -> pd.Da
         rows = tables.get("open_interest")
         if rows is None or rows.empty:
             continue
-        funded = rows[
-            rows["funding_rate"].notna()
-            & rows["funding_interval_hours"].notna()
-            & (rows["contract_type"] == "perpetual")
-        ]
+        funded = rows[is_funded(rows)]
         frames.append(
             pd.DataFrame(
                 {

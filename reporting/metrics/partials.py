@@ -199,6 +199,18 @@ def _one_row(partial: str, **values: object) -> pd.DataFrame:
     return conform_frame(pd.DataFrame({column: [values[column]] for column in columns}), columns)
 
 
+def is_funded(open_interest: pd.DataFrame) -> pd.Series:
+    """The open-interest rows funding figures weigh: perpetuals with a funding rate and its interval.
+
+    Validation guarantees an interval wherever a rate is set; requiring both keeps NaN out of the sums.
+    """
+    return (
+        open_interest["funding_rate"].notna()
+        & open_interest["funding_interval_hours"].notna()
+        & (open_interest["contract_type"] == "perpetual")
+    )
+
+
 def _compute_exchange_partials(venue: str, tables: EntityTables) -> dict[str, pd.DataFrame]:
     parts: dict[str, pd.DataFrame] = {}
     open_interest = tables.get("open_interest")
@@ -212,12 +224,7 @@ def _compute_exchange_partials(venue: str, tables: EntityTables) -> dict[str, pd
         parts["open_interest"] = _with_key(
             pd.DataFrame({"open_interest_cents": daily}).reset_index(), "open_interest", venue=venue
         )
-        # Validation guarantees an interval wherever a rate is set; requiring both keeps NaN out of the sum.
-        funded = (
-            open_interest["funding_rate"].notna()
-            & open_interest["funding_interval_hours"].notna()
-            & (open_interest["contract_type"] == "perpetual")
-        )
+        funded = is_funded(open_interest)
         rows = open_interest[funded]
         # The rate is restated per 8 hours so that venues with other intervals weigh alike.
         weighted = rows["open_interest_usd"] * rows["funding_rate"] * 8.0 / rows["funding_interval_hours"]
