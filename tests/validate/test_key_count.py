@@ -1,0 +1,27 @@
+"""The count of distinct key values, which decides whether duplicate keys are looked for at all."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reporting.validate.columns import _count_distinct
+
+# Short alphabets make equal values, and values equal in their first 8 or 16 bytes, likely.
+KEYS = st.text(alphabet="ab\x00é-", max_size=20)
+
+
+@given(values=st.lists(KEYS, max_size=60), cuts=st.lists(st.integers(0, 60), max_size=3))
+@settings(max_examples=300, deadline=None)
+def test_distinct_key_values_are_counted_exactly_across_chunks(values: list[str], cuts: list[int]) -> None:
+    bounds = sorted({0, len(values), *(min(cut, len(values)) for cut in cuts)})
+    chunks = [pa.array(values[start:end], pa.string()) for start, end in zip(bounds, bounds[1:], strict=False)]
+    column = pa.chunked_array(chunks, pa.string())
+    assert _count_distinct(pa.table({"event_id": column}), "event_id") == len(set(values))
+
+
+def test_a_sliced_column_counts_only_its_own_values() -> None:
+    values = pa.array(["E-1", "E-2", "E-10", "E-2", "E-100000000001", "E-100000000002"])
+    assert _count_distinct(pa.table({"event_id": values.slice(1, 3)}), "event_id") == 2
+    assert _count_distinct(pa.table({"event_id": values.slice(4)}), "event_id") == 2
