@@ -365,9 +365,8 @@ class TableCheck:
         """Check the table's columns against the model; return the typed table (contract columns only).
 
         Columns are checked independently, each with a log of its own; on a large table they run in
-        threads (pyarrow kernels release the GIL), and the count of distinct values of a one-column
-        key runs beside them and beside the conversion to pandas and the row rules, which need
-        only the checked columns. Logs are merged in column order, so findings do not depend on timing.
+        threads (pyarrow kernels release the GIL) while this thread counts the distinct values of a
+        one-column key. Logs are merged in column order, so findings do not depend on timing.
         """
         data = self.raw.data
         names = data.column_names
@@ -387,27 +386,30 @@ class TableCheck:
             own = TableCheck(self.raw, FindingLog(cap=self.log.cap), self.table, self.first_row)
             return own.check_column(spec, data.column(names.index(spec.name)).combine_chunks()), own
 
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            parallel = data.num_rows >= PARALLEL_ROWS
-            distinct = pool.submit(_count_distinct, data, key) if parallel and key else None
-            checked = list(pool.map(check, present)) if parallel else [check(spec) for spec in present]
-            typed: dict[str, pa.Array] = {}
-            for spec, (column, check_of_column) in zip(present, checked, strict=True):
-                typed[spec.name] = column
-                self.log.merge(check_of_column.log)
-                self.invalid.update(check_of_column.invalid)
-            # An empty JSON array names no columns: then no column is missing.
-            columnless = data.num_rows == 0 and data.num_columns == 0
-            for spec in specs:
-                if spec.name in seen:
-                    continue
-                if not columnless:
-                    code = "column-missing-nullable" if spec.nullable else "column-missing"
-                    self.log.add(self._table_finding(code, spec.name, f"Column {spec.name!r} is missing."))
-                typed[spec.name] = pa.nulls(data.num_rows, PARSED_TYPES[spec.kind])
-            frame = pa.table({spec.name: typed[spec.name] for spec in specs}).to_pandas(date_as_object=False)
-            self.check_rules(model.rules, frame)
-            self.distinct = distinct.result() if distinct else _count_distinct(data, key)
+        if data.num_rows >= PARALLEL_ROWS:
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+                pending = [pool.submit(check, spec) for spec in present]
+                self.distinct = _count_distinct(data, key)  # on this thread, beside the column checks
+                checked = [future.result() for future in pending]
+        else:
+            checked = [check(spec) for spec in present]
+            self.distinct = _count_distinct(data, key)
+        typed: dict[str, pa.Array] = {}
+        for spec, (column, check_of_column) in zip(present, checked, strict=True):
+            typed[spec.name] = column
+            self.log.merge(check_of_column.log)
+            self.invalid.update(check_of_column.invalid)
+        # An empty JSON array names no columns: then no column is missing.
+        columnless = data.num_rows == 0 and data.num_columns == 0
+        for spec in specs:
+            if spec.name in seen:
+                continue
+            if not columnless:
+                code = "column-missing-nullable" if spec.nullable else "column-missing"
+                self.log.add(self._table_finding(code, spec.name, f"Column {spec.name!r} is missing."))
+            typed[spec.name] = pa.nulls(data.num_rows, PARSED_TYPES[spec.kind])
+        frame = pa.table({spec.name: typed[spec.name] for spec in specs}).to_pandas(date_as_object=False)
+        self.check_rules(model.rules, frame)
         self.check_unique(model.unique, frame)
         return frame
 
