@@ -447,7 +447,8 @@ def _count_distinct(data: pa.Table, key: str | None) -> int | None:
         return None
     chunks = data.column(data.column_names.index(key))
     if pa.types.is_string(chunks.type) and chunks.null_count == 0 and len(chunks) > 1:
-        hashes = np.sort(np.concatenate([_text_hashes(chunk) for chunk in chunks.chunks]))
+        longest = pc.max(pc.binary_length(chunks)).as_py()  # every chunk hashes in as many rounds
+        hashes = np.sort(np.concatenate([_text_hashes(chunk, longest) for chunk in chunks.chunks]))
         if (hashes[1:] != hashes[:-1]).all():
             return len(chunks)
     column = chunks.combine_chunks()
@@ -461,11 +462,12 @@ LOW_BYTES = np.array([(1 << (8 * count)) - 1 for count in range(8)] + [2**64 - 1
 """LOW_BYTES[n] keeps the first n bytes of a little-endian 8-byte word."""
 
 
-def _text_hashes(column: pa.StringArray) -> np.ndarray:
+def _text_hashes(column: pa.StringArray, longest: int) -> np.ndarray:
     """A 64-bit hash of each value of a text column without nulls, computed 8 bytes at a time.
 
     Each value's bytes are read as little-endian words straight from the column's buffer, the bytes
-    past the value's end masked off, and mixed (multiply, shift) into a hash seeded by the length.
+    past the value's end masked off, and mixed (multiply, shift) into a hash seeded by the length, in
+    one round per 8 bytes of the `longest` value: equal values hash alike in any column of that bound.
     """
     offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset : column.offset + len(column) + 1]
     text = np.zeros(int(offsets[-1]) + 8, dtype=np.uint8)  # padded, so that every 8-byte read is inside
@@ -474,7 +476,7 @@ def _text_hashes(column: pa.StringArray) -> np.ndarray:
     starts = (offsets[:-1] - offsets[0]).astype(np.int64)
     lengths = np.diff(offsets)
     hashes = lengths.astype(np.uint64) * HASH_MULTIPLIER
-    for start in range(0, int(lengths.max()), 8):
+    for start in range(0, longest, 8):
         word = words[np.minimum(starts + start, len(words) - 1)] & LOW_BYTES[np.clip(lengths - start, 0, 8)]
         hashes ^= word
         hashes *= HASH_MULTIPLIER

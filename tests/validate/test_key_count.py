@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pyarrow as pa
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reporting.validate.columns import _count_distinct
@@ -13,7 +13,8 @@ KEYS = st.text(alphabet="ab\x00é-", max_size=20)
 
 
 @given(values=st.lists(KEYS, max_size=60), cuts=st.lists(st.integers(0, 60), max_size=3))
-@settings(max_examples=300, deadline=None)
+@example(values=["a", "a", "aaaaaaaaa"], cuts=[1])  # equal values in chunks of unequal longest values
+@settings(max_examples=1000, deadline=None)
 def test_distinct_key_values_are_counted_exactly_across_chunks(values: list[str], cuts: list[int]) -> None:
     bounds = sorted({0, len(values), *(min(cut, len(values)) for cut in cuts)})
     chunks = [pa.array(values[start:end], pa.string()) for start, end in zip(bounds, bounds[1:], strict=False)]
