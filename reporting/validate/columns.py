@@ -81,9 +81,9 @@ class TableCheck:
             message=message,
         )
 
-    def flag_column(self, code: str, mask: pd.Series, column: str, message: str) -> None:
-        """Flag the rows where `mask` holds, quoting the column's submitted text."""
-        rows = mask.fillna(False).to_numpy(dtype=bool)
+    def flag_column(self, code: str, mask: pd.Series | np.ndarray, column: str, message: str) -> None:
+        """Flag the rows where `mask` holds (a missing value does not), quoting the column's submitted text."""
+        rows = mask if isinstance(mask, np.ndarray) else mask.fillna(False).to_numpy(dtype=bool)
         if not rows.any():
             return
         names = self.raw.data.column_names
@@ -408,17 +408,19 @@ class TableCheck:
                 code = "column-missing-nullable" if spec.nullable else "column-missing"
                 self.log.add(self._table_finding(code, spec.name, f"Column {spec.name!r} is missing."))
             typed[spec.name] = pa.nulls(data.num_rows, PARSED_TYPES[spec.kind])
-        frame = pa.table({spec.name: typed[spec.name] for spec in specs}).to_pandas(date_as_object=False)
+        frame = pa.table({spec.name: typed[spec.name] for spec in specs}).to_pandas(
+            date_as_object=False, use_threads=data.num_rows >= PARALLEL_ROWS
+        )
         self.check_rules(model.rules, frame)
         self.check_unique(model.unique, frame)
         return frame
 
     def check_rules(self, rules: tuple[RowRule, ...], frame: pd.DataFrame) -> None:
         for rule in rules:
-            mask = rule.violated(frame)
+            rows = rule.violated(frame).fillna(False).to_numpy(dtype=bool)
             if rule.column in self.invalid:
-                mask &= ~self.invalid[rule.column]
-            self.flag_column(rule.code, mask, rule.column, RULE_MESSAGES[rule.code])
+                rows = rows & ~self.invalid[rule.column]
+            self.flag_column(rule.code, rows, rule.column, RULE_MESSAGES[rule.code])
 
     def check_unique(self, key: tuple[str, ...], frame: pd.DataFrame) -> None:
         if not key or frame.empty:
