@@ -5,6 +5,7 @@ files ─▶ ingest ─▶ validate ─▶ metrics ─▶ render ─▶ json (an
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -176,18 +177,19 @@ def run_build(
         metrics_json=metrics_json,
         options=replace(presentation or ReportOptions(), generated_at=_run_time()),
     )
-    pdf = Rendering(render_pdf, report, in_child=jobs > 1)
-    try:
-        workbook = render_workbook(report)
-    except BaseException:
-        pdf.cancel()
-        raise
-    documents = {
-        f"metrics-{period}.json": metrics_json,
-        f"validation-{period}.json": _json_bytes(validation_to_dict(computed.submissions)),
-        f"report-{period}.pdf": pdf.result(),
-        f"report-{period}.xlsx": workbook,
-    }
+    with _collection_paused_for_existing_objects():
+        pdf = Rendering(render_pdf, report, in_child=jobs > 1)
+        try:
+            workbook = render_workbook(report)
+        except BaseException:
+            pdf.cancel()
+            raise
+        documents = {
+            f"metrics-{period}.json": metrics_json,
+            f"validation-{period}.json": _json_bytes(validation_to_dict(computed.submissions)),
+            f"report-{period}.pdf": pdf.result(),
+            f"report-{period}.xlsx": workbook,
+        }
     manifest = {
         **report.provenance,
         "outputs": [
@@ -317,6 +319,21 @@ def publish(documents: dict[str, bytes], out: Path) -> list[Path]:
         return [out / name for name in documents]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def _collection_paused_for_existing_objects() -> Iterator[None]:
+    """Leave the objects alive now (the submissions, the Report) out of garbage collection until the block ends.
+
+    Rendering makes many short-lived objects, and each full collection would otherwise walk every
+    existing object again (about 0.4 s per document for ten million events); in the forked PDF child
+    it would also copy the pages those objects live on.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextmanager
