@@ -311,7 +311,9 @@ def text_of_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
         except pa.ArrowNotImplementedError:
             values = [None if value is None else str(value) for value in column.to_pylist()]
             return pa.chunked_array([pa.array(values, pa.string())])
-    # An empty string is an empty cell, as in CSV.
+    # An empty string is an empty cell, as in CSV; most columns have none, and are kept without a copy.
+    if not pc.any(pc.equal(pc.binary_length(text), 0)).as_py():
+        return text
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
 
 
