@@ -129,23 +129,24 @@ def _do_step(step: str, path: Path) -> None:
     from reporting.config import load_thresholds
     from reporting.metrics.compute import compute_metrics
     from reporting.metrics.coverage import count_coverage
+    from reporting.pipeline import default_jobs
     from reporting.validate.folder import validate_folder
 
     if step == "read_csv":
         pd.read_csv(path / "liquidations.csv")
     elif step == "validate":
-        # As `riskreport validate` does: no SHA-256 of the files (only a build's manifest needs it).
-        [submission] = validate_folder(path, PERIOD, hashed=False)
+        # As `riskreport validate` does: every core, no SHA-256 of the files (only a build's manifest needs it).
+        [submission] = validate_folder(path, PERIOD, jobs=default_jobs(), hashed=False)
         assert submission.status == "accepted", submission.findings[:5]
     elif step == "metrics":
         if path not in VALIDATED:
-            VALIDATED[path] = validate_folder(path, PERIOD)
+            VALIDATED[path] = validate_folder(path, PERIOD, jobs=default_jobs())
         submissions = VALIDATED[path]
         compute_metrics(submissions, PERIOD, load_thresholds(), coverage=count_coverage(submissions))
     elif step == "validate+metrics":
         from reporting.pipeline import compute_period
 
-        compute_period(path, PERIOD)
+        compute_period(path, PERIOD, jobs=default_jobs())
 
 
 def measure(step: str, path: Path, repeat: int) -> dict[str, float]:

@@ -47,7 +47,9 @@ BODY_TEXT = re.compile(rb"[^\r\n]")
 NOT_BLANK = re.compile(rb"\S")
 
 
-def table_from_csv(name: str, data: FileBytes, file: str, limits: Limits) -> tuple[RawTable | None, list[Finding]]:
+def table_from_csv(
+    name: str, data: FileBytes, file: str, limits: Limits, threads: int = 1
+) -> tuple[RawTable | None, list[Finding]]:
     """One CSV table: comma separated, UTF-8, first row = column names, empty cell = null.
 
     A UTF-8 byte order mark is accepted; CRLF and LF line endings both work; blank lines are skipped.
@@ -85,9 +87,9 @@ def table_from_csv(name: str, data: FileBytes, file: str, limits: Limits) -> tup
         try:
             # The fast path: parse each column with the contract's type while reading. Any value that
             # does not parse sends the whole table down the text path, where validation names it.
-            table = _read_csv_body(body, keys, parse, contract_types(name, names))
+            table = _read_csv_body(body, keys, parse, contract_types(name, names), threads)
         except pa.ArrowInvalid:
-            table = _read_csv_body(body, keys, parse, {})
+            table = _read_csv_body(body, keys, parse, {}, threads)
     except pa.ArrowInvalid as error:
         if "invalid UTF8" in str(error):
             return None, [encoding_finding(name, data, file)]
@@ -99,15 +101,16 @@ def table_from_csv(name: str, data: FileBytes, file: str, limits: Limits) -> tup
 
 
 def _read_csv_body(
-    body: pa.Buffer, keys: list[str], parse: pa_csv.ParseOptions, types: dict[int, pa.DataType]
+    body: pa.Buffer, keys: list[str], parse: pa_csv.ParseOptions, types: dict[int, pa.DataType], threads: int
 ) -> pa.Table:
     column_types = {key: types.get(index, pa.string()) for index, key in enumerate(keys)}
-    # Blocks are parsed in parallel: four per core share the work evenly (one 32 MiB block would leave a
-    # 10 MB file to a single core), and blocks of a few MiB cost less to hand round than pyarrow's 1 MiB.
+    # With more than one thread, blocks are parsed in parallel: four per core share the work evenly (one
+    # 32 MiB block would leave a 10 MB file to a single core), and blocks of a few MiB cost less to hand
+    # round than pyarrow's 1 MiB.
     block_size = min(max(body.size // (4 * pa.cpu_count()), 1 << 20), 32 << 20)
     return pa_csv.read_csv(
         pa.BufferReader(body),
-        read_options=pa_csv.ReadOptions(column_names=keys, block_size=block_size),
+        read_options=pa_csv.ReadOptions(column_names=keys, block_size=block_size, use_threads=threads > 1),
         parse_options=parse,
         convert_options=pa_csv.ConvertOptions(
             column_types=column_types,
@@ -192,7 +195,9 @@ def encoding_finding(name: str, data: FileBytes, file: str) -> Finding:
     return Finding("file-encoding", file, table=name, message="The file is not UTF-8 text.")
 
 
-def table_from_parquet(name: str, data: FileBytes, file: str, limits: Limits) -> tuple[RawTable | None, list[Finding]]:
+def table_from_parquet(
+    name: str, data: FileBytes, file: str, limits: Limits, threads: int = 1
+) -> tuple[RawTable | None, list[Finding]]:
     """One Parquet table: columns of the contract's type kept typed, the others as text; rows counted before reading."""
     try:
         with pq.ParquetFile(pa.BufferReader(pa.py_buffer(data))) as parquet:
@@ -210,7 +215,7 @@ def table_from_parquet(name: str, data: FileBytes, file: str, limits: Limits) ->
             if types.get(index) == CODED and pa.types.is_string(schema.field(index).type)
         ]
         with pq.ParquetFile(pa.BufferReader(pa.py_buffer(data)), read_dictionary=coded) as parquet:
-            typed = parquet.read()
+            typed = parquet.read(use_threads=threads > 1)
     except (pa.ArrowException, OSError, ValueError, EOFError) as error:
         return None, [Finding("file-unreadable", file, table=name, message=f"The file is not valid Parquet: {error}.")]
     arrays = []

@@ -93,12 +93,15 @@ def discover_submissions(folder: Path, limits: Limits = DEFAULT_LIMITS) -> tuple
     return submissions, findings
 
 
-def read_submission(path: Path, root: Path, limits: Limits = DEFAULT_LIMITS, hashed: bool = True) -> RawSubmission:
+def read_submission(
+    path: Path, root: Path, limits: Limits = DEFAULT_LIMITS, hashed: bool = True, threads: int = 1
+) -> RawSubmission:
     """Read one submission (folder, workbook or JSON document) found in the submissions folder `root`.
 
     Every value comes back as submitted text (null for empty); problems with files and containers
     come back as findings on the RawSubmission. `files` lists every file opened, with its SHA-256
-    unless `hashed` is false (validation alone reports no hashes, so it need not compute them).
+    unless `hashed` is false (validation alone reports no hashes, so it need not compute them). Table
+    files are parsed in `threads` threads.
     """
     base = root.parent if path == root else root
     source = relative(path, base)
@@ -108,7 +111,7 @@ def read_submission(path: Path, root: Path, limits: Limits = DEFAULT_LIMITS, has
         submission.findings.append(Finding("file-unsafe-path", source, message="This is a link; it was not read."))
         return submission
     if container == "folder":
-        return read_folder(path, source, limits, hashed)
+        return read_folder(path, source, limits, hashed, threads)
     submission = RawSubmission(source=source, container=container, header_file=source, header=None)
     if path.suffix.lower() not in (WORKBOOK_SUFFIX, JSON_SUFFIX):
         message = "This file is not a submission: give a submission folder, an .xlsx workbook or a .json document."
@@ -131,7 +134,7 @@ def read_submission(path: Path, root: Path, limits: Limits = DEFAULT_LIMITS, has
     return submission
 
 
-def read_folder(path: Path, source: str, limits: Limits, hashed: bool = True) -> RawSubmission:
+def read_folder(path: Path, source: str, limits: Limits, hashed: bool = True, threads: int = 1) -> RawSubmission:
     """A folder submission: `submission.json` and one `<table>.csv` or `<table>.parquet` per table."""
     submission = RawSubmission(source=source, container="folder", header_file=f"{source}/{HEADER_FILE}", header=None)
     try:
@@ -184,20 +187,21 @@ def read_folder(path: Path, source: str, limits: Limits, hashed: bool = True) ->
                 for entry in found
             ]
             continue
-        table = read_table_file(Path(found[0].path), name, f"{source}/{found[0].name}", limits, submission, hashed)
+        file = f"{source}/{found[0].name}"
+        table = read_table_file(Path(found[0].path), name, file, limits, submission, hashed, threads)
         if table is not None:
             submission.tables[name] = table
     return submission
 
 
 def read_table_file(
-    path: Path, name: str, file: str, limits: Limits, submission: RawSubmission, hashed: bool = True
+    path: Path, name: str, file: str, limits: Limits, submission: RawSubmission, hashed: bool = True, threads: int = 1
 ) -> RawTable | None:
-    """One table file of a folder submission; findings go to `submission`."""
+    """One table file of a folder submission, parsed in `threads` threads; findings go to `submission`."""
     data = read_file(path, file, limits, submission, mapped=True, hashed=hashed)
     if data is None:
         return None
-    table, findings = TABLE_READERS[path.suffix](name, data, file, limits)
+    table, findings = TABLE_READERS[path.suffix](name, data, file, limits, threads)
     submission.findings += findings
     return table
 

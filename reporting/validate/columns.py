@@ -7,7 +7,6 @@ the contract: no Python code runs per row, except to build the findings that are
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -361,12 +360,13 @@ class TableCheck:
         usable = pc.if_else(pa.array(~bad), text, pa.scalar(None, pa.string()))
         return pc.cast(usable, TIMESTAMP_TYPE), bad
 
-    def check_columns(self, model: type[ContractModel]) -> pd.DataFrame:
+    def check_columns(self, model: type[ContractModel], threads: int = 1) -> pd.DataFrame:
         """Check the table's columns against the model; return the typed table (contract columns only).
 
-        Columns are checked independently, each with a log of its own; on a large table they run in
-        threads (pyarrow kernels release the GIL) while this thread counts the distinct values of a
-        one-column key. Logs are merged in column order, so findings do not depend on timing.
+        Columns are checked independently, each with a log of its own; on a large table, given more
+        than one thread, they run in `threads` threads (pyarrow kernels release the GIL) while this
+        thread counts the distinct values of a one-column key. Logs are merged in column order, so
+        findings do not depend on timing.
         """
         data = self.raw.data
         names = data.column_names
@@ -386,8 +386,8 @@ class TableCheck:
             own = TableCheck(self.raw, FindingLog(cap=self.log.cap), self.table, self.first_row)
             return own.check_column(spec, data.column(names.index(spec.name)).combine_chunks()), own
 
-        if data.num_rows >= PARALLEL_ROWS:
-            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        if threads > 1 and data.num_rows >= PARALLEL_ROWS:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
                 pending = [pool.submit(check, spec) for spec in present]
                 self.distinct = _count_distinct(data, key)  # on this thread, beside the column checks
                 checked = [future.result() for future in pending]
@@ -409,7 +409,7 @@ class TableCheck:
                 self.log.add(self._table_finding(code, spec.name, f"Column {spec.name!r} is missing."))
             typed[spec.name] = pa.nulls(data.num_rows, PARSED_TYPES[spec.kind])
         frame = pa.table({spec.name: typed[spec.name] for spec in specs}).to_pandas(
-            date_as_object=False, use_threads=data.num_rows >= PARALLEL_ROWS
+            date_as_object=False, use_threads=threads > 1 and data.num_rows >= PARALLEL_ROWS
         )
         self.check_rules(model.rules, frame)
         self.check_unique(model.unique, frame)

@@ -28,17 +28,22 @@ def validate_folder(
     Every entry of the folder comes back: an entry that is not a submission at all is listed as a
     rejected one with its finding, so nothing is dropped silently. Up to `jobs` submissions are read
     and validated at once, in threads (the parsing and the column checks run outside the GIL); the
-    result is in folder order whatever `jobs` is. `hashed` false skips the SHA-256 of the files, which
-    only a build's manifest needs.
+    `jobs` threads are shared out among the submissions validated at once, so that a lone large
+    submission is parsed and checked in parallel, and many submissions each in one thread. The result is in
+    folder order whatever `jobs` is. `hashed` false skips the SHA-256 of the files, which only a
+    build's manifest needs.
     """
     limits = limits or Limits()
     paths, stray = discover_submissions(path, limits)
     root = path.parent if paths == [path] else path
+    at_once = max(1, min(jobs, len(paths)))
+
+    threads = max(1, jobs // at_once)  # for the parsing and the column checks of each submission
 
     def validate(submission_path: Path) -> ValidatedSubmission:
-        return validate_submission(read_submission(submission_path, root, limits, hashed), period)
+        return validate_submission(read_submission(submission_path, root, limits, hashed, threads), period, threads)
 
-    with ThreadPoolExecutor(max(1, min(jobs, len(paths)))) as pool:
+    with ThreadPoolExecutor(at_once) as pool:
         # The progress shown advances as each submission's result comes in, in folder order.
         submissions = [done for _, done in zip(progress(paths), pool.map(validate, paths), strict=True)]
     submissions += [reject_unrecognised(finding) for finding in stray]

@@ -28,11 +28,11 @@ def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return start, start + pd.offsets.MonthBegin(1)
 
 
-def validate_submission(raw: RawSubmission, period: str | None = None) -> ValidatedSubmission:
+def validate_submission(raw: RawSubmission, period: str | None = None, threads: int = 1) -> ValidatedSubmission:
     """Check one submission against the contract; collect every finding in one pass.
 
     `period` is the month being reported; without it, each submission is checked against its own.
-    Any error rejects the submission.
+    Any error rejects the submission. The columns of a large table are checked in `threads` threads.
     """
     log = FindingLog()
     log.extend(raw.findings)
@@ -41,7 +41,7 @@ def validate_submission(raw: RawSubmission, period: str | None = None) -> Valida
     checks: dict[str, TableCheck] = {}
     for name, table in raw.tables.items():
         checks[name] = TableCheck(table, log, first_row=table.first_row)
-        tables[name] = checks[name].check_columns(TABLES[name])
+        tables[name] = checks[name].check_columns(TABLES[name], threads)
     check_totals(raw, tables, log)
     if header is not None:
         check_table_set(header, raw, log)
