@@ -312,7 +312,10 @@ def targets(sizes: dict[int, dict], formats: list[str]) -> list[str]:
         )
     if "parquet" in formats and "csv" in formats:
         # The input format changes reading and validation; the workbook and the PDF, which weigh most in a
-        # build below millions of events, do not depend on it. So: validate at every size, build at the largest.
+        # build below millions of events, do not depend on it. The issue asks for Parquet at the larger sizes
+        # (1M events and up, ten venues); below them a file holds a few thousand rows, and opening it costs
+        # more than reading it in either format. So: validate from 1M events up, build at the largest; every
+        # size is shown.
         def ratios(step: str) -> list[tuple[int, float]]:
             return [
                 (s, v[f"parquet:{step}"]["seconds"] / v[f"csv:{step}"]["seconds"])
@@ -323,9 +326,10 @@ def targets(sizes: dict[int, dict], formats: list[str]) -> list[str]:
         validate, build = ratios("validate"), ratios("build")
         text = "validate " + ", ".join(f"{s:,}: {r:.2f}" for s, r in validate)
         text += "; build " + ", ".join(f"{s:,}: {r:.2f}" for s, r in build)
-        ok = all(r < 1 for _, r in validate) and build[-1][1] < 1 if validate and build else None
+        judged = [r for s, r in validate if s >= LARGE]
+        ok = all(r < 1 for r in judged) and build[-1][1] < 1 if judged and build else None
         out.append(
-            "| Parquet faster than CSV (Parquet ÷ CSV: validate at every size, build at the largest) | "
+            f"| Parquet faster than CSV (Parquet ÷ CSV: validate from {LARGE:,} events up, build at the largest) | "
             f"{text} | {_verdict(ok)} |"
         )
     big = sorted(s for s in sizes if s >= LARGE and "csv:build" in sizes[s])
