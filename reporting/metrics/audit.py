@@ -20,7 +20,7 @@ import pandas as pd
 
 from reporting.contract import EXCHANGE_TYPES, UNSECURED
 from reporting.metrics.derivatives import WINDOW_HOURS
-from reporting.metrics.partials import ALL_ASSETS, Partials, is_funded, to_cents
+from reporting.metrics.partials import ALL_ASSETS, Partials, is_funded, largest_first, to_cents
 from reporting.metrics.period import compute_period_bounds
 from reporting.validate.model import ValidatedSubmission
 
@@ -167,13 +167,6 @@ def _events(venue: str, liquidations: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _order_events(events: pd.DataFrame) -> pd.DataFrame:
-    # The toolkit's order for the largest event: notional descending, then earliest ts, venue, event_id.
-    return events.sort_values(
-        ["notional_cents", "ts", "venue", "event_id"], ascending=[False, True, True, True], kind="stable"
-    ).reset_index(drop=True)
-
-
 def _empty_events() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype="object") for name in LIQUIDATION_EVENT_COLUMNS})
 
@@ -197,11 +190,11 @@ def compute_largest_events(
         # and every event of the overall top `cap`.
         edge = max(len(cents) - cap, 0)
         smallest = np.partition(cents, edge)[edge]
-        candidates.append(_order_events(_events(venue, liquidations[cents >= smallest])))
+        candidates.append(largest_first(_events(venue, liquidations[cents >= smallest])))
     if not candidates:
         return _empty_events(), _empty_events(), 0
-    largest = _order_events(pd.concat(candidates, ignore_index=True)).head(cap)
-    by_venue = _order_events(pd.concat([frame.head(1) for frame in candidates], ignore_index=True))
+    largest = largest_first(pd.concat(candidates, ignore_index=True)).head(cap)
+    by_venue = largest_first(pd.concat([frame.head(1) for frame in candidates], ignore_index=True))
     return largest, by_venue, total
 
 

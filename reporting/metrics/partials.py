@@ -271,10 +271,7 @@ def _compute_liquidation_partials(venue: str, liquidations: pd.DataFrame) -> dic
         .sum()
         .reset_index()
     )
-    # The largest event: the largest notional, then the earliest ts, then the smallest event_id.
-    largest = liquidations[cents == cents.max()]
-    largest = largest[largest["ts"] == largest["ts"].min()]
-    largest = largest.sort_values("event_id").head(1)
+    largest = liquidations[cents == cents.max()]  # the events that can come first in the order
     largest_row = pd.DataFrame(
         {
             "notional_cents": to_cents(largest["notional_usd"]),
@@ -289,8 +286,16 @@ def _compute_liquidation_partials(venue: str, liquidations: pd.DataFrame) -> dic
     return {
         "liquidations": _with_key(buckets, "liquidations", venue=venue),
         "incident_liquidations": _with_key(by_incident, "incident_liquidations", entity=venue),
-        "largest_liquidation": conform_frame(largest_row, LARGEST_COLUMNS),
+        "largest_liquidation": conform_frame(largest_first(largest_row).head(1), LARGEST_COLUMNS),
     }
+
+
+def largest_first(events: pd.DataFrame) -> pd.DataFrame:
+    """Liquidation events in the toolkit's order of size: notional descending, then the earliest ts,
+    then venue and event_id. `events` has the columns notional_cents, ts, venue and event_id."""
+    return events.sort_values(
+        ["notional_cents", "ts", "venue", "event_id"], ascending=[False, True, True, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
@@ -412,9 +417,7 @@ def combine_partials(parts: Iterable[Partials]) -> Partials:
             keys = list(SUMMED[field.name][0])
             frame = frame.groupby(keys, sort=True).sum().reset_index()
         elif field.name == "largest_liquidation":
-            frame = frame.sort_values(
-                ["notional_cents", "ts", "venue", "event_id"], ascending=[False, True, True, True]
-            ).head(1)
+            frame = largest_first(frame).head(1)
         elif field.name == "entities":
             frame = frame.drop_duplicates().sort_values(["entity", "entity_type"])
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reporting.config import load_thresholds
-from reporting.metrics import compute_metrics, count_coverage
+from reporting.metrics import compute_metrics, compute_partials, count_coverage
 from tests.metrics.factories import PERIOD, make_submission
 
 VENUE_A = make_submission(
@@ -208,3 +208,25 @@ def test_published_long_short_split() -> None:
     assert round(metrics["derivatives"]["liquidations_long_share"], 4) == 0.7139
     imbalance = next(flag for flag in metrics["flags"] if flag["id"] == "liquidation_imbalance")
     assert imbalance["status"] == "amber"  # 0.7139 is above 0.65 and not above 0.80
+
+
+def test_largest_liquidation_of_a_venue_breaks_ties_by_time_then_event_id() -> None:
+    # Three events of 500.00: L-9 and L-2 at 10:00, L-1 at 11:00; at one instant the smaller event_id comes first.
+    events = [("L-9", "10:00", 500.0), ("L-1", "11:00", 500.0), ("L-2", "10:00", 500.0), ("L-0", "09:00", 100.0)]
+    submission = make_submission(
+        "Venue A",
+        "dex",
+        open_interest=[{"date": "2025-11-05", "base_asset": "BTC", "open_interest_usd": 1000.0}],
+        liquidations=[
+            {
+                "event_id": event_id,
+                "ts": f"2025-11-05T{time}:00Z",
+                "base_asset": "BTC",
+                "position_side": "long",
+                "notional_usd": notional,
+            }
+            for event_id, time, notional in events
+        ],  # fmt: skip
+    )
+    largest = compute_partials(submission.header, submission.tables).largest_liquidation
+    assert largest["event_id"].tolist() == ["L-2"]
