@@ -32,10 +32,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -93,7 +95,7 @@ def liquidation_csvs(folder: Path) -> list[Path]:
 # Steps (run inside a child process) --------------------------------------------------------------
 
 
-def run_child(step: str, folder: Path, repeat: int, rows: int) -> dict[str, float]:
+def run_child(step: str, folder: Path, repeat: int, rows: int) -> dict[str, Any]:
     """Run `step` on `folder` `repeat` times in this process; the best seconds and this process's peak MB.
 
     Input that a step takes as given (validated submissions for `metrics`, a Report for `workbook` and
@@ -120,7 +122,8 @@ def run_child(step: str, folder: Path, repeat: int, rows: int) -> dict[str, floa
             raise SystemExit(f"benchmark submissions were rejected: {rejected}")
         return result.report
 
-    reads = {
+    action: Callable[[], object]
+    reads: dict[str, Callable[[], object]] = {
         "pandas.read_csv": lambda: [pd.read_csv(f) for f in files],
         "pyarrow.csv.read_csv": lambda: [pa_csv.read_csv(f) for f in files],
     }
@@ -164,7 +167,7 @@ def _pydantic_rows(paths: list[Path], rows: int):  # type: ignore[no-untyped-def
 
     from reporting.contract import LiquidationRow
 
-    frames = []
+    frames: list[pd.DataFrame] = []
     for path in paths:
         frames.append(pd.read_csv(path, nrows=rows - sum(map(len, frames)), dtype=str, keep_default_na=False))
         if sum(map(len, frames)) >= rows:
@@ -210,9 +213,9 @@ def run_suite(data: Path, sizes: list[int], formats: list[str], repeat: int, pyd
                 log(f"  {fmt} {step}: {entry[f'{fmt}:{step}']['seconds']:.2f} s")
         results["sizes"][events] = entry
     if pydantic_rows:
-        events = min((s for s in sizes if s >= pydantic_rows), default=None)
-        if events is not None:
-            m = measure("pydantic", data / f"{events}" / "csv", 1, pydantic_rows)
+        smallest = min((s for s in sizes if s >= pydantic_rows), default=None)
+        if smallest is not None:
+            m = measure("pydantic", data / f"{smallest}" / "csv", 1, pydantic_rows)
             results["pydantic"] = {"rows": pydantic_rows, "seconds": m.seconds, "peak_mb": m.peak_mb}
             log(f"  pydantic, {pydantic_rows:,} rows: {m.seconds:.2f} s")
     return results

@@ -21,7 +21,7 @@ from reporting.ingest.model import RawTable
 from reporting.validate.log import FindingLog
 
 PARALLEL_ROWS = 50_000
-"""Tables with at least this many rows have their columns checked in parallel."""
+"""Tables with at least this many rows have their columns checked in parallel, given threads to do it."""
 
 NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 INTEGER = r"^[+-]?[0-9]{1,18}$"
@@ -386,7 +386,8 @@ class TableCheck:
             own = TableCheck(self.raw, FindingLog(cap=self.log.cap), self.table, self.first_row)
             return own.check_column(spec, data.column(names.index(spec.name)).combine_chunks()), own
 
-        if threads > 1 and data.num_rows >= PARALLEL_ROWS:
+        parallel = threads > 1 and data.num_rows >= PARALLEL_ROWS
+        if parallel:
             with ThreadPoolExecutor(max_workers=threads) as pool:
                 pending = [pool.submit(check, spec) for spec in present]
                 self.distinct = _count_distinct(data, key)  # on this thread, beside the column checks
@@ -409,7 +410,7 @@ class TableCheck:
                 self.log.add(self._table_finding(code, spec.name, f"Column {spec.name!r} is missing."))
             typed[spec.name] = pa.nulls(data.num_rows, PARSED_TYPES[spec.kind])
         frame = pa.table({spec.name: typed[spec.name] for spec in specs}).to_pandas(
-            date_as_object=False, use_threads=threads > 1 and data.num_rows >= PARALLEL_ROWS
+            date_as_object=False, use_threads=parallel
         )
         self.check_rules(model.rules, frame)
         self.check_unique(model.unique, frame)
