@@ -37,9 +37,11 @@ PERIOD = click.option("--period", callback=_period, metavar="YYYY-MM", help="The
 JOBS = click.option(
     "--jobs",
     type=click.IntRange(min=1),
+    metavar="N",
     default=pipeline.default_jobs,
     show_default="the number of cores",
-    help="Submissions validated at once; above 1, build also renders the PDF beside the workbook.",
+    help="Threads for validation: up to N submissions at once, or one submission in N threads; above 1, "
+    "build also renders the PDF beside the workbook.",
 )
 
 
