@@ -394,6 +394,14 @@ def test_a_bad_csv_gives_one_finding(tmp_path, content, code):
     assert [f.path for f in raw.files] == ["s/submission.json", "s/collateral.csv"]
 
 
+def test_a_bad_csv_gives_the_same_finding_whatever_the_threads(tmp_path):
+    path = write_folder(tmp_path / "s", tables={})
+    (path / "collateral.csv").write_bytes(b"asset,balance_usd\nBTC,1\nETH\n")
+    findings = [read_submission(path, path.parent, threads=threads).findings for threads in (1, 2)]
+    assert findings[0] == findings[1]
+    assert findings[0][0].message == "The file is not valid CSV: CSV parse error: Expected 2 columns, got 1: ETH."
+
+
 # Folder container rules
 
 
