@@ -257,9 +257,9 @@ def render_results(results: dict, repeat: int, when: datetime) -> str:
         "",
         f"Measured {when:%Y-%m-%d %H:%M} UTC by `python benchmarks/run.py` on {machine()}.",
         "",
-        f"Best of {repeat} runs per step, each step in its own child process; peak memory is that process's "
-        "max RSS. The baselines were measured in the same run as the work, on the same files. The machine is "
-        "shared and noisy: read the ratios, not the seconds.",
+        f"Best of {repeat} runs per step, each step in its own child process, alternating with the two read "
+        "baselines on the same files; peak memory is that process's max RSS after the step's first run, before "
+        "any baseline ran in it. The machine is shared and noisy: read the ratios, not the seconds.",
         "",
         "## Times",
         "",
