@@ -46,7 +46,7 @@ from validation import PERIOD, make_submission  # noqa: E402
 
 DEFAULT_EVENTS = (10_000, 100_000, 1_000_000, 10_000_000)
 VENUES = 10  # every folder holds ten venues
-LARGE = 1_000_000  # the marginal-cost target is judged from this many events up
+LARGE = 1_000_000  # the Parquet and marginal-cost targets are judged from this many events up
 BASELINES = ("pandas.read_csv", "pyarrow.csv.read_csv")
 WORK = ("validate", "metrics", "workbook", "pdf", "build")
 PYDANTIC_EVENTS = 100_000  # the row-by-row baseline is quoted for this many rows
@@ -96,7 +96,8 @@ def liquidation_csvs(folder: Path) -> list[Path]:
 
 
 def run_child(step: str, folder: Path, repeat: int, rows: int) -> dict[str, Any]:
-    """Run `step` on `folder` `repeat` times in this process; the best seconds and this process's peak MB.
+    """Run `step` on `folder` `repeat` times in this process, a work step alternating with the read baselines;
+    the best seconds of each and the process's peak MB after the step's first run.
 
     Input that a step takes as given (validated submissions for `metrics`, a Report for `workbook` and
     `pdf`) is made once, untimed, before the timed runs; it counts in that step's peak memory.

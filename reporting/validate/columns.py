@@ -50,6 +50,11 @@ def _mask(condition: pa.Array | pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(condition, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _true_rows(mask: pd.Series) -> np.ndarray:
+    """A pandas boolean mask as a numpy array, with missing values read as false."""
+    return mask.fillna(False).to_numpy(dtype=bool)
+
+
 def _matches(text: pa.Array, pattern: str) -> pa.Array:
     return pc.match_substring_regex(text, pattern=pattern)
 
@@ -82,7 +87,7 @@ class TableCheck:
 
     def flag_column(self, code: str, mask: pd.Series | np.ndarray, column: str, message: str) -> None:
         """Flag the rows where `mask` holds (a missing value does not), quoting the column's submitted text."""
-        rows = mask if isinstance(mask, np.ndarray) else mask.fillna(False).to_numpy(dtype=bool)
+        rows = mask if isinstance(mask, np.ndarray) else _true_rows(mask)
         if not rows.any():
             return
         names = self.raw.data.column_names
@@ -418,7 +423,7 @@ class TableCheck:
 
     def check_rules(self, rules: tuple[RowRule, ...], frame: pd.DataFrame) -> None:
         for rule in rules:
-            rows = rule.violated(frame).fillna(False).to_numpy(dtype=bool)
+            rows = _true_rows(rule.violated(frame))
             if rule.column in self.invalid:
                 rows = rows & ~self.invalid[rule.column]
             self.flag_column(rule.code, rows, rule.column, RULE_MESSAGES[rule.code])

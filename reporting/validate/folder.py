@@ -37,7 +37,6 @@ def validate_folder(
     paths, stray = discover_submissions(path, limits)
     root = path.parent if paths == [path] else path
     at_once = max(1, min(jobs, len(paths)))
-
     threads = max(1, jobs // at_once)  # for the parsing and the column checks of each submission
 
     def validate(submission_path: Path) -> ValidatedSubmission:
