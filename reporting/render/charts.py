@@ -19,8 +19,12 @@ from html import escape
 from typing import Any
 
 import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter, DayLocator, date2num
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FuncFormatter
 
 from reporting.render.format import format_money
@@ -36,6 +40,11 @@ FONT_FAMILY = "DejaVu Sans"
 
 # 16 cm wide: the text block of an A4 page with the report's margins.
 WIDTH_INCHES = 6.3
+# Space (points) between the figure's edge and what it holds, between an axis and its tick labels (tick
+# length and pad, as in _style), and between tick labels and the axis label.
+EDGE_PT = 4.0
+TICK_PT = 3.5 + 3.5
+LABEL_PAD_PT = 4.0
 
 
 @dataclass(frozen=True)
@@ -69,9 +78,71 @@ def _money_axis(value: float, _position: object) -> str:
 
 
 def _new_figure(height_inches: float) -> Figure:
-    figure = Figure(figsize=(WIDTH_INCHES, height_inches), layout="constrained")
+    figure = Figure(figsize=(WIDTH_INCHES, height_inches))
     figure.set_facecolor("white")
     return figure
+
+
+def _text_points(text: str, size: float) -> tuple[float, float]:
+    """Width and height (points) of one line of text in the charts' font, as the SVG canvas lays it out."""
+    width, height, _ = text_to_path.get_text_width_height_descent(
+        text, FontProperties(family=FONT_FAMILY, size=size), ismath=False
+    )
+    return width, height
+
+
+def _shortened(label: str, most: int = 40) -> str:
+    """A tick label of at most `most` characters (the full text is in the alt text and the tables)."""
+    return label if len(label) <= most else label[: most - 1].rstrip() + "\u2026"
+
+
+def _tick_labels(axis: Axis) -> list[tuple[float, str]]:
+    """The axis' major ticks inside its view, each as (fraction along the axis, label)."""
+    locations = list(axis.get_majorticklocs())
+    labels = axis.get_major_formatter().format_ticks(locations)
+    low, high = axis.get_view_interval()
+    span = (high - low) or 1.0
+    inside = [((at - low) / span, label) for at, label in zip(locations, labels, strict=True)]
+    return [(fraction, label) for fraction, label in inside if -1e-9 <= fraction <= 1 + 1e-9 and label]
+
+
+def _place(figure: Figure, stack: Sequence[tuple[Axes, float]], gap_pt: float = 0.0, below_pt: float = 0.0) -> None:
+    """Position the axes of `stack` (top to bottom, each with its share of the height) so that their
+    tick labels and axis labels fit in the figure, with `below_pt` points left free under the x tick labels.
+
+    This does, in one measurement of the labels' text, what a layout engine does by drawing the figure
+    twice over: the charts' look is fixed, only the labels' extents vary with the data.
+    """
+    size = float(matplotlib.rcParams["font.size"])
+    width_pt, height_pt = (72 * inches for inches in figure.get_size_inches())
+    left = 0.0
+    for axes, _ in stack:
+        labels = (
+            [_text_points(label, size)[0] for _, label in _tick_labels(axes.yaxis)] if axes.yaxis.get_visible() else []
+        )
+        y_space = (max(labels) + TICK_PT) if labels else 0.0
+        if axes.get_ylabel():
+            y_space += _text_points(axes.get_ylabel(), size)[1] + LABEL_PAD_PT
+        left = max(left, y_space)
+    x_labels = [(at, _text_points(label, size)[0]) for at, label in _tick_labels(stack[-1][0].xaxis)]
+    line = _text_points("0", size)[1]
+    bottom = EDGE_PT + below_pt + (line + TICK_PT if x_labels else 0.0)
+    left = min(left, width_pt / 2)  # the plot keeps at least half the width, whatever the labels
+    # A tick label at either end of the x axis reaches past it by up to half its width; one at the top
+    # of the y axis, by half its height.
+    plot_width = width_pt - left - 2 * EDGE_PT
+    left = EDGE_PT + max([left] + [label / 2 - at * plot_width for at, label in x_labels])
+    right = EDGE_PT + max([0.0] + [label / 2 - (1 - at) * plot_width for at, label in x_labels])
+    top = EDGE_PT + line / 2
+    plot_width = width_pt - left - right
+    plot_height = height_pt - top - bottom - gap_pt * (len(stack) - 1)
+    shares = sum(share for _, share in stack)
+    y = height_pt - top
+    for axes, share in stack:
+        height = plot_height * share / shares
+        y -= height
+        axes.set_position((left / width_pt, y / height_pt, plot_width / width_pt, height / height_pt))
+        y -= gap_pt
 
 
 def _to_svg(figure: Figure, name: str, alt: str) -> str:
@@ -124,7 +195,7 @@ def draw_open_interest_by_venue(venues: Sequence[tuple[str, float]]) -> Chart:
     with matplotlib.rc_context(_style()):
         figure = _new_figure(0.45 + 0.28 * max(len(venues), 1))
         axes = figure.add_subplot()
-        names = [name for name, _ in venues][::-1]
+        names = [_shortened(name) for name, _ in venues][::-1]
         values = [value for _, value in venues][::-1]
         bars = axes.barh(names, values, color="#1f4e79", height=0.6)
         axes.bar_label(bars, labels=[format_money(v) for v in values], padding=3, fontsize=7, color=INK)
@@ -132,6 +203,7 @@ def draw_open_interest_by_venue(venues: Sequence[tuple[str, float]]) -> Chart:
         axes.grid(axis="x", color=GRID, linewidth=0.6)
         axes.set_axisbelow(True)
         axes.margins(x=0.12)
+        _place(figure, [(axes, 1.0)])
     alt = "Bar chart of period-end open interest by venue: " + "; ".join(
         f"{name} {format_money(value)}" for name, value in venues
     )
@@ -169,6 +241,7 @@ def draw_liquidations_by_day(
         if days:
             axes.set_xlim(date2num(days[0]), date2num(days[-1] + timedelta(days=1)))
         axes.legend(loc="upper left", fontsize=7, ncols=3)
+        _place(figure, [(axes, 1.0)])
     worst = max(range(len(days)), key=lambda i: long_usd[i] + short_usd[i]) if days else None
     alt = "Bar chart of liquidations per day, long positions above the axis and short positions below."
     if worst is not None:
@@ -211,7 +284,13 @@ def draw_lending_composition(parts: Sequence[tuple[str, float | None]]) -> Chart
         axes.xaxis.set_major_formatter(FuncFormatter(_money_axis))
         axes.spines["left"].set_visible(False)
         axes.set_xlim(0, total)
-        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncols=3, fontsize=7)
+        legend = figure.legend(loc="lower center", ncols=3, fontsize=7)
+        # Under the x tick labels: the legend's row, its padding, and a line's space above it.
+        _place(
+            figure,
+            [(axes, 1.0)],
+            below_pt=_text_points("Ag", 7)[1] * 2 + (2 * legend.borderpad + legend.borderaxespad) * 7,
+        )
     alt = "Stacked bar of crypto-collateralized lending: " + "; ".join(
         f"{name} {format_money(value)}" for name, value in parts
     )
@@ -237,7 +316,7 @@ def draw_incident_timeline(
     severities = ("major", "significant", "minor")
     with matplotlib.rc_context(_style()):
         figure = _new_figure(3.0)
-        top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[3, 1.3])
+        top, bottom = figure.subplots(2, 1, sharex=True)
         if peak is not None:
             for axes in (top, bottom):
                 axes.axvspan(peak[0], peak[1], color=PEAK_COLOUR, zorder=0)
@@ -265,6 +344,7 @@ def draw_incident_timeline(
         locator = AutoDateLocator(minticks=6, maxticks=12)
         bottom.xaxis.set_major_locator(locator)
         bottom.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+        _place(figure, [(top, 3.0), (bottom, 1.3)], gap_pt=12.0)
     counts = {severity: sum(1 for *_, level in incidents if level == severity) for severity in severities}
     alt = (
         "Hourly liquidations over the period with the incidents beneath, one lane per severity: "

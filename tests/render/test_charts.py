@@ -1,0 +1,67 @@
+"""The charts' layout: every label inside the figure, whatever the data, without a layout engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from reporting.render import charts
+
+START = datetime(2025, 11, 1, tzinfo=UTC)
+END = datetime(2025, 12, 1, tzinfo=UTC)
+DAYS = [START + timedelta(days=n) for n in range(30)]
+HOURS = [START + timedelta(hours=n) for n in range(30 * 24)]
+LONG_NAME = "Consolidated Perpetual Futures Exchange of the Northern Hemisphere Ltd"
+
+
+def drawn_figure(monkeypatch: pytest.MonkeyPatch, draw: Callable[[], charts.Chart]) -> Figure:
+    """The matplotlib figure a chart function lays out, as it stands when it would be written as SVG."""
+    figures: list[Figure] = []
+    monkeypatch.setattr(charts, "_to_svg", lambda figure, name, alt: figures.append(figure) or "")
+    draw()
+    return figures[0]
+
+
+CASES: dict[str, Callable[[], charts.Chart]] = {
+    "open interest, long venue name": lambda: charts.draw_open_interest_by_venue(
+        [(LONG_NAME, 31.27e9), ("Kestrel Markets", 16.64e9), ("Aurora Perps DEX", 7.23e9)]
+    ),
+    "open interest, one venue": lambda: charts.draw_open_interest_by_venue([("Solo", 1.5e12)]),
+    "liquidations by day, billions": lambda: charts.draw_liquidations_by_day(
+        DAYS, [2.4e9 if n == 20 else 4.5e7 for n in range(30)], [1.1e9] * 30, (DAYS[20], DAYS[21])
+    ),
+    "lending composition": lambda: charts.draw_lending_composition(
+        [("CeFi", 24.7e9), ("DeFi", 41.0e9), ("CDP", 8.9e9)]
+    ),
+    "incident timeline": lambda: charts.draw_incident_timeline(
+        HOURS,
+        [1.95e8 if n == 500 else 3e6 for n in range(len(HOURS))],
+        [(HOURS[100], HOURS[103], "minor"), (HOURS[500], HOURS[502], "major")],
+        (HOURS[490], HOURS[514]),
+        (START, END),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_label_lies_inside_the_figure(monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    figure = drawn_figure(monkeypatch, CASES[case])
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    with charts.matplotlib.rc_context(charts._style()):
+        drawn = figure.get_tightbbox(renderer)  # inches: what a reader sees, tick labels and legend included
+    width, height = figure.get_size_inches()
+    slack = 1 / 72
+    assert drawn.x0 >= -slack and drawn.y0 >= -slack, drawn
+    assert drawn.x1 <= width + slack and drawn.y1 <= height + slack, drawn
+    for axes in figure.axes:
+        assert axes.get_position().width >= 0.45  # the plot keeps most of the width
+
+
+def test_a_long_venue_name_is_shortened_on_the_axis_but_whole_in_the_alt_text() -> None:
+    chart = charts.draw_open_interest_by_venue([(LONG_NAME, 31.27e9)])
+    assert LONG_NAME[:39] + "\u2026" in chart.svg
+    assert LONG_NAME in chart.alt
