@@ -21,7 +21,12 @@ LONG_NAME = "Consolidated Perpetual Futures Exchange of the Northern Hemisphere 
 def drawn_figure(monkeypatch: pytest.MonkeyPatch, draw: Callable[[], charts.Chart]) -> Figure:
     """The matplotlib figure a chart function lays out, as it stands when it would be written as SVG."""
     figures: list[Figure] = []
-    monkeypatch.setattr(charts, "_to_svg", lambda figure, name, alt: figures.append(figure) or "")
+
+    def keep(figure: Figure, name: str, alt: str) -> str:
+        figures.append(figure)
+        return ""
+
+    monkeypatch.setattr(charts, "_to_svg", keep)
     draw()
     return figures[0]
 
