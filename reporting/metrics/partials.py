@@ -136,7 +136,8 @@ class Partials:
 
 def to_cents(values: pd.Series) -> pd.Series:
     """US dollars (float64, NaN for null) as whole cents (int64, null counted as 0)."""
-    return (values.fillna(0.0).to_numpy(dtype="float64") * 100.0).round().astype("int64")
+    cents = values.to_numpy(dtype="float64", na_value=0.0) * 100.0
+    return np.round(cents, out=cents).astype("int64")
 
 
 def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
@@ -319,16 +320,20 @@ def _bucket_liquidations(liquidations: pd.DataFrame, cents: np.ndarray, incident
     """
     key = np.zeros(len(liquidations), dtype="int64")
     levels = []
+    # In place: each new array of a million keys costs more in fresh memory than in arithmetic.
     for column in LIQUIDATION_KEYS[1:-1]:
         codes, uniques = _codes(liquidations[column])
-        key = key * len(uniques) + codes
+        key *= len(uniques)
+        key += codes
         levels.append((column, uniques))
     ts = liquidations["ts"]
     per_hour = 3600 * (pd.Timedelta(seconds=1) // pd.Timedelta(1, unit=ts.dt.unit))
     hours = ts.array.asi8 // per_hour
     first = int(hours.min()) if len(hours) else 0
     span = int(hours.max()) - first + 1 if len(hours) else 1
-    key = key * span + (hours - first)
+    key *= span
+    hours -= first
+    key += hours
     # Counting into one bin per possible key is exact (cent sums stay far below 2**53) and much
     # faster than a hash grouping; the bins are few (assets x 2 x 3 x 3 x hours in the month).
     events = np.bincount(key)
