@@ -27,7 +27,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FuncFormatter
 
-from reporting.render.format import format_money
+from reporting.render.format import format_money, format_shortened
 
 LONG_COLOUR = "#a8322d"
 SHORT_COLOUR = "#2c6e9b"
@@ -40,11 +40,10 @@ FONT_FAMILY = "DejaVu Sans"
 
 # 16 cm wide: the text block of an A4 page with the report's margins.
 WIDTH_INCHES = 6.3
-# Space (points) between the figure's edge and what it holds, between an axis and its tick labels (tick
-# length and pad, as in _style), and between tick labels and the axis label.
+# Space (points) between the figure's edge and what it holds.
 EDGE_PT = 4.0
-TICK_PT = 3.5 + 3.5
-LABEL_PAD_PT = 4.0
+LABEL_CAP = 40
+"""Most characters of a venue name on a chart's axis."""
 
 
 @dataclass(frozen=True)
@@ -91,11 +90,6 @@ def _text_points(text: str, size: float) -> tuple[float, float]:
     return width, height
 
 
-def _shortened(label: str, most: int = 40) -> str:
-    """A tick label of at most `most` characters (the full text is in the alt text and the tables)."""
-    return label if len(label) <= most else label[: most - 1].rstrip() + "\u2026"
-
-
 def _tick_labels(axis: Axis) -> list[tuple[float, str]]:
     """The axis' major ticks inside its view, each as (fraction along the axis, label)."""
     locations = list(axis.get_majorticklocs())
@@ -113,20 +107,24 @@ def _place(figure: Figure, stack: Sequence[tuple[Axes, float]], gap_pt: float = 
     This does, in one measurement of the labels' text, what a layout engine does by drawing the figure
     twice over: the charts' look is fixed, only the labels' extents vary with the data.
     """
-    size = float(matplotlib.rcParams["font.size"])
+    rc = matplotlib.rcParams
+    size = float(rc["font.size"])
+    # From an axis to the outer edge of its tick labels: tick length and pad (then the pad to the axis label).
+    x_tick = float(rc["xtick.major.size"] + rc["xtick.major.pad"])
+    y_tick = float(rc["ytick.major.size"] + rc["ytick.major.pad"])
     width_pt, height_pt = (72 * inches for inches in figure.get_size_inches())
     left = 0.0
     for axes, _ in stack:
         labels = (
             [_text_points(label, size)[0] for _, label in _tick_labels(axes.yaxis)] if axes.yaxis.get_visible() else []
         )
-        y_space = (max(labels) + TICK_PT) if labels else 0.0
+        y_space = (max(labels) + y_tick) if labels else 0.0
         if axes.get_ylabel():
-            y_space += _text_points(axes.get_ylabel(), size)[1] + LABEL_PAD_PT
+            y_space += _text_points(axes.get_ylabel(), size)[1] + float(rc["axes.labelpad"])
         left = max(left, y_space)
     x_labels = [(at, _text_points(label, size)[0]) for at, label in _tick_labels(stack[-1][0].xaxis)]
     line = _text_points("0", size)[1]
-    bottom = EDGE_PT + below_pt + (line + TICK_PT if x_labels else 0.0)
+    bottom = EDGE_PT + below_pt + (line + x_tick if x_labels else 0.0)
     left = min(left, width_pt / 2)  # the plot keeps at least half the width, whatever the labels
     # A tick label at either end of the x axis reaches past it by up to half its width; one at the top
     # of the y axis, by half its height.
@@ -195,7 +193,8 @@ def draw_open_interest_by_venue(venues: Sequence[tuple[str, float]]) -> Chart:
     with matplotlib.rc_context(_style()):
         figure = _new_figure(0.45 + 0.28 * max(len(venues), 1))
         axes = figure.add_subplot()
-        names = [_shortened(name) for name, _ in venues][::-1]
+        # Long names are shortened on the axis; they stand whole in the alt text and the tables.
+        names = [format_shortened(name, LABEL_CAP) for name, _ in venues][::-1]
         values = [value for _, value in venues][::-1]
         bars = axes.barh(names, values, color="#1f4e79", height=0.6)
         axes.bar_label(bars, labels=[format_money(v) for v in values], padding=3, fontsize=7, color=INK)

@@ -117,6 +117,11 @@ def format_label(value: str | None) -> str:
     return value.replace("_", " ")
 
 
+def format_shortened(text: str, most: int) -> str:
+    """`text` cut to at most `most` characters, the last of them an ellipsis when it was longer."""
+    return text if len(text) <= most else text[: most - 1].rstrip() + "\u2026"
+
+
 FILTERS: dict[str, Callable[[Any], str]] = {
     "money": format_money,
     "share": format_share,

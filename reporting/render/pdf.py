@@ -36,7 +36,7 @@ from reporting.config import Band, Level, Thresholds
 from reporting.findings import CATALOGUE
 from reporting.metrics.period import compute_period_bounds
 from reporting.render import charts
-from reporting.render.format import FILTERS
+from reporting.render.format import FILTERS, format_shortened
 from reporting.render.model import Report
 
 ASSET_SCHEME = "riskreport-asset:"
@@ -459,7 +459,7 @@ def build_incidents(report: Report, incidents: dict[str, Any]) -> dict[str, Any]
             "in_peak_liquidation_window": i.in_peak_liquidation_window,
             "false_liquidations_usd": i.false_liquidations_usd,
             "compensation_usd": i.compensation_usd,
-            "description": _clip(descriptions.get((i.entity, i.incident_id), "")),
+            "description": format_shortened(descriptions.get((i.entity, i.incident_id), ""), DESCRIPTION_CAP),
         }
         for i in serious[:INCIDENT_ROWS_CAP]
     ]
@@ -504,10 +504,6 @@ def incident_descriptions(report: Report) -> dict[tuple[str, str], str]:
             if isinstance(description, str) and description.strip():
                 found[(submission.header.entity_name, str(incident_id))] = description.strip()
     return found
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= DESCRIPTION_CAP else text[: DESCRIPTION_CAP - 1].rstrip() + "\u2026"
 
 
 def build_quality(report: Report) -> dict[str, Any]:
