@@ -87,7 +87,9 @@ def table_from_csv(
         try:
             # The fast path: parse each column with the contract's type while reading. Any value that
             # does not parse sends the whole table down the text path, where validation names it.
-            table = _read_csv_body(body, keys, parse, contract_types(name, names), threads)
+            # Enums stay text here: Arrow's CSV reader codes a column more slowly than validation then
+            # looks its text up among the allowed values.
+            table = _read_csv_body(body, keys, parse, contract_types(name, names, code_enums=False), threads)
         except pa.ArrowInvalid:
             table = _read_csv_body(body, keys, parse, {}, threads)
     except pa.ArrowInvalid as error:
@@ -137,13 +139,14 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 
 
 CODED = pa.dictionary(pa.int32(), pa.string())
-"""Enums and tickers are read as codes into their distinct values: they repeat, and stay text."""
+"""Tickers (and, from Parquet, enums) are read as codes into their distinct values: they repeat, and stay text."""
 
 
-def contract_types(table: str, names: list[str]) -> dict[int, pa.DataType]:
+def contract_types(table: str, names: list[str], code_enums: bool = True) -> dict[int, pa.DataType]:
     """Arrow types for the columns, by position, that the contract types as other than plain text.
 
-    Duplicated and unknown columns stay text, for validation to report as they are.
+    Enum columns are coded only when `code_enums`. Duplicated and unknown columns stay text, for
+    validation to report as they are.
     """
     specs = {spec.name: spec for spec in column_specs(TABLES[table])} if table in TABLES else {}
     counts = Counter(names)
@@ -154,7 +157,7 @@ def contract_types(table: str, names: list[str]) -> dict[int, pa.DataType]:
             continue
         if spec.kind in ARROW_TYPES:
             types[index] = ARROW_TYPES[spec.kind]
-        elif spec.kind == "enum" or spec.pattern in TICKER_PATTERNS:
+        elif (spec.kind == "enum" and code_enums) or spec.pattern in TICKER_PATTERNS:
             types[index] = CODED
     return types
 

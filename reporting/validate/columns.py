@@ -308,10 +308,11 @@ class TableCheck:
     def parse_enum(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
         # Enums are kept coded: categories are the contract's choices, sorted; a value outside them has no code.
         categories = pa.array(sorted(spec.choices))
-        coded = _coded(text)
-        lookup = pc.index_in(coded.dictionary, value_set=categories)
-        codes = pc.take(lookup, coded.indices)
-        if lookup.null_count == 0:  # every distinct value is allowed: no row to look at
+        if isinstance(text, pa.DictionaryArray):  # coded by the reader: each distinct value is looked up once
+            codes = pc.take(pc.index_in(text.dictionary, value_set=categories), text.indices)
+        else:
+            codes = pc.index_in(text, value_set=categories)
+        if codes.null_count == text.null_count:  # every value is allowed: no row to look at
             return pa.DictionaryArray.from_arrays(codes, categories, safe=False), np.zeros(len(text), dtype=bool)
         bad = _mask(pc.is_null(codes)) & _mask(pc.is_valid(text))
         self.flag(
