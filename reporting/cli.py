@@ -40,8 +40,8 @@ JOBS = click.option(
     metavar="N",
     default=pipeline.default_jobs,
     show_default="the number of cores",
-    help="Threads for validation: up to N submissions at once, or one submission in N threads; above 1, "
-    "build also renders the PDF beside the workbook.",
+    help="Validate up to N submissions at once (validate: in worker processes; build: in threads), or one "
+    "submission in N threads; above 1, build also renders the PDF beside the workbook.",
 )
 
 
@@ -70,7 +70,7 @@ def validate(path: Path, period: str | None, output: str, config: Path | None, j
         limits = load_limits(config)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    submissions = pipeline.run_validation(path, period, limits, progress=show_progress, jobs=jobs, hashed=False)
+    submissions = pipeline.run_validation(path, period, limits, progress=show_progress, jobs=jobs)
     if output == "json":
         click.echo(json.dumps(validation_to_dict(submissions), indent=2, ensure_ascii=False))
     else:

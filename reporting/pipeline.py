@@ -56,13 +56,12 @@ def run_validation(
     limits: Limits | None = None,
     progress: Progress = iter,
     jobs: int = 1,
-    hashed: bool = True,
 ) -> list[ValidatedSubmission]:
-    """Read and validate a submissions folder (or one submission), up to `jobs` submissions at once.
+    """Validation alone (`riskreport validate`): each submission's status and findings, up to `jobs` at once.
 
-    `hashed` false skips the SHA-256 of the files: a build's manifest needs them, validation alone does not.
+    Neither the SHA-256 of the files nor the typed tables are kept: only a build needs them.
     """
-    return validate_folder(path, period, limits, progress=progress, jobs=jobs, hashed=hashed)
+    return validate_folder(path, period, limits, progress=progress, jobs=jobs, hashed=False, tables=False)
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ def compute_period(
     jobs: int = 1,
 ) -> PeriodResult:
     """Validate a period's submissions and compute its metrics from the accepted ones."""
-    submissions = run_validation(path, period, limits, progress, jobs)
+    submissions = validate_folder(path, period, limits, progress=progress, jobs=jobs)
     partials = combine_accepted_partials(submissions)
     metrics = compute_metrics_from_partials(
         partials,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from reporting.contract import HEADER_TABLE
@@ -22,6 +26,7 @@ def validate_folder(
     progress: Callable[[Iterable[Path]], Iterable[Path]] = iter,
     jobs: int = 1,
     hashed: bool = True,
+    tables: bool = True,
 ) -> list[ValidatedSubmission]:
     """Read and validate every submission under `path` (a submissions folder or one submission).
 
@@ -31,23 +36,37 @@ def validate_folder(
     `jobs` threads are shared out among the submissions validated at once, so that a lone large
     submission is parsed and checked in parallel, and many submissions each in one thread. The result is in
     folder order whatever `jobs` is. `hashed` false skips the SHA-256 of the files, which only a
-    build's manifest needs.
+    build's manifest needs. `tables` false leaves the typed tables out of the result (validation alone
+    reports findings): what is left of a submission is small enough to send back from a worker process, so
+    several submissions at once are then validated in forked processes, which share no interpreter lock.
     """
     limits = limits or Limits()
     paths, stray = discover_submissions(path, limits)
     root = path.parent if paths == [path] else path
     at_once = max(1, min(jobs, len(paths)))
     threads = max(1, jobs // at_once)  # for the parsing and the column checks of each submission
-
-    def validate(submission_path: Path) -> ValidatedSubmission:
-        return validate_submission(read_submission(submission_path, root, limits, hashed, threads), period, threads)
-
-    with ThreadPoolExecutor(at_once) as pool:
+    validate = partial(
+        _validate_one, root=root, limits=limits, hashed=hashed, threads=threads, period=period, tables=tables
+    )
+    in_processes = not tables and at_once > 1 and hasattr(os, "fork")
+    pool: Executor = (
+        ProcessPoolExecutor(at_once, mp_context=multiprocessing.get_context("fork"))
+        if in_processes
+        else ThreadPoolExecutor(at_once)
+    )
+    with pool:
         # The progress shown advances as each submission's result comes in, in folder order.
         submissions = [done for _, done in zip(progress(paths), pool.map(validate, paths), strict=True)]
     submissions += [reject_unrecognised(finding) for finding in stray]
     apply_folder_rules(submissions)
     return submissions
+
+
+def _validate_one(
+    submission_path: Path, root: Path, limits: Limits, hashed: bool, threads: int, period: str | None, tables: bool
+) -> ValidatedSubmission:
+    submission = validate_submission(read_submission(submission_path, root, limits, hashed, threads), period, threads)
+    return submission if tables else replace(submission, tables={})
 
 
 def reject_unrecognised(finding: Finding) -> ValidatedSubmission:
