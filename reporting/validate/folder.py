@@ -36,9 +36,10 @@ def validate_folder(
     `jobs` threads are shared out among the submissions validated at once, so that a lone large
     submission is parsed and checked in parallel, and many submissions each in one thread. The result is in
     folder order whatever `jobs` is. `hashed` false skips the SHA-256 of the files, which only a
-    build's manifest needs. `tables` false leaves the typed tables out of the result (validation alone
-    reports findings): what is left of a submission is small enough to send back from a worker process, so
-    several submissions at once are then validated in forked processes, which share no interpreter lock.
+    build's manifest needs. `tables` false leaves the typed tables out of the result. With neither
+    (validation alone, which reports findings), what is left of a submission is small enough to send back
+    from a worker process, so several submissions at once are validated in forked processes, which share
+    no interpreter lock.
     """
     limits = limits or Limits()
     paths, stray = discover_submissions(path, limits)
@@ -48,7 +49,7 @@ def validate_folder(
     validate = partial(
         _validate_one, root=root, limits=limits, hashed=hashed, threads=threads, period=period, tables=tables
     )
-    in_processes = not tables and at_once > 1 and hasattr(os, "fork")
+    in_processes = not (tables or hashed) and at_once > 1 and hasattr(os, "fork")
     pool: Executor = (
         ProcessPoolExecutor(at_once, mp_context=multiprocessing.get_context("fork"))
         if in_processes
