@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -43,7 +42,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from validation import PERIOD, make_submission  # noqa: E402
+from validation import PERIOD, make_submission, peak_rss_mb  # noqa: E402
 
 DEFAULT_EVENTS = (10_000, 100_000, 1_000_000, 10_000_000)
 VENUES = 10  # every folder holds ten venues
@@ -161,12 +160,6 @@ def run_child(step: str, folder: Path, repeat: int, rows: int) -> dict[str, Any]
                 peak_mb = peak_rss_mb()
     baselines = {name: best[name] for name in reads} or None
     return {"seconds": best[step], "peak_mb": peak_mb, "baselines": baselines}
-
-
-def peak_rss_mb() -> float:
-    """The peak resident memory of this process or of any child it has waited for (a forked PDF renderer,
-    validation's worker processes), in MB."""
-    return max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
 
 
 def _pydantic_rows(paths: list[Path], rows: int):  # type: ignore[no-untyped-def]

@@ -118,6 +118,12 @@ def peak_memory(step: str, path: Path) -> float:
     """Peak resident memory, in MB, of a fresh process that runs `step` once (metrics: validation too), or of
     a process it forked."""
     _do_step(step, path)
+    return peak_rss_mb()
+
+
+def peak_rss_mb() -> float:
+    """The peak resident memory of this process or of any child it has waited for (a forked PDF renderer,
+    validation's worker processes), in MB."""
     return max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
 
 
