@@ -61,7 +61,7 @@ def run_validation(
 
     Neither the SHA-256 of the files nor the typed tables are kept: only a build needs them.
     """
-    return validate_folder(path, period, limits, progress=progress, jobs=jobs, hashed=False, tables=False)
+    return validate_folder(path, period, limits, progress=progress, jobs=jobs, findings_only=True)
 
 
 @dataclass(frozen=True)

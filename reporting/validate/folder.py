@@ -25,8 +25,7 @@ def validate_folder(
     limits: Limits | None = None,
     progress: Callable[[Iterable[Path]], Iterable[Path]] = iter,
     jobs: int = 1,
-    hashed: bool = True,
-    tables: bool = True,
+    findings_only: bool = False,
 ) -> list[ValidatedSubmission]:
     """Read and validate every submission under `path` (a submissions folder or one submission).
 
@@ -35,11 +34,10 @@ def validate_folder(
     and validated at once, in threads (the parsing and the column checks run outside the GIL); the
     `jobs` threads are shared out among the submissions validated at once, so that a lone large
     submission is parsed and checked in parallel, and many submissions each in one thread. The result is in
-    folder order whatever `jobs` is. `hashed` false skips the SHA-256 of the files, which only a
-    build's manifest needs. `tables` false leaves the typed tables out of the result. With neither
-    (validation alone, which reports findings), what is left of a submission is small enough to send back
-    from a worker process, so several submissions at once are validated in forked processes, which share
-    no interpreter lock.
+    folder order whatever `jobs` is. `findings_only` is validation alone (`riskreport validate`): neither
+    the SHA-256 of the files (only a build's manifest needs them) nor the typed tables are kept, and what is
+    left of a submission is small enough to send back from a worker process, so several submissions at once
+    are validated in forked processes, which share no interpreter lock.
     """
     limits = limits or Limits()
     paths, stray = discover_submissions(path, limits)
@@ -47,9 +45,9 @@ def validate_folder(
     at_once = max(1, min(jobs, len(paths)))
     threads = max(1, jobs // at_once)  # for the parsing and the column checks of each submission
     validate = partial(
-        _validate_one, root=root, limits=limits, hashed=hashed, threads=threads, period=period, tables=tables
+        _validate_one, root=root, limits=limits, threads=threads, period=period, findings_only=findings_only
     )
-    in_processes = not (tables or hashed) and at_once > 1 and hasattr(os, "fork")
+    in_processes = findings_only and at_once > 1 and hasattr(os, "fork")
     pool: Executor = (
         ProcessPoolExecutor(at_once, mp_context=multiprocessing.get_context("fork"))
         if in_processes
@@ -64,10 +62,11 @@ def validate_folder(
 
 
 def _validate_one(
-    submission_path: Path, root: Path, limits: Limits, hashed: bool, threads: int, period: str | None, tables: bool
+    submission_path: Path, root: Path, limits: Limits, threads: int, period: str | None, findings_only: bool
 ) -> ValidatedSubmission:
-    submission = validate_submission(read_submission(submission_path, root, limits, hashed, threads), period, threads)
-    return submission if tables else replace(submission, tables={})
+    raw = read_submission(submission_path, root, limits, hashed=not findings_only, threads=threads)
+    submission = validate_submission(raw, period, threads)
+    return replace(submission, tables={}) if findings_only else submission
 
 
 def reject_unrecognised(finding: Finding) -> ValidatedSubmission:

@@ -24,7 +24,8 @@ class ValidatedSubmission:
     money, prices and numbers are float64 (NaN for null); integers are int64, or float64 where the
     column may be null; dates are datetime64 (midnight, no zone); timestamps are datetime64[UTC];
     booleans are bool; text and enums are strings. A table the entity type may leave out and did
-    not send is absent. `header` is None when the header itself was invalid.
+    not send is absent; `tables` is empty when the submission was validated for its findings only
+    (`riskreport validate`). `header` is None when the header itself was invalid.
 
     `findings` keeps at most FINDINGS_CAP findings; `finding_counts` counts every finding by code.
     """
