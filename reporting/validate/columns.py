@@ -8,7 +8,8 @@ the contract: no Python code runs per row, except to build the findings that are
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,16 @@ from reporting.validate.log import FindingLog
 
 PARALLEL_ROWS = 50_000
 """Tables with at least this many rows have their columns checked in parallel, given threads to do it."""
+
+
+class InThisThread(Executor):
+    """An executor that runs each task at once, in the calling thread: checks of small tables, or with one thread."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
 
 NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 INTEGER = r"^[+-]?[0-9]{1,18}$"
@@ -366,13 +377,13 @@ class TableCheck:
         usable = pc.if_else(pa.array(~bad), text, pa.scalar(None, pa.string()))
         return pc.cast(usable, TIMESTAMP_TYPE), bad
 
-    def check_columns(self, model: type[ContractModel], threads: int = 1) -> pd.DataFrame:
+    def check_columns(self, model: type[ContractModel], pool: Executor | None = None) -> pd.DataFrame:
         """Check the table's columns against the model; return the typed table (contract columns only).
 
-        Columns are checked independently, each with a log of its own; on a large table, given more
-        than one thread, they run in `threads` threads (pyarrow kernels release the GIL) while this
-        thread counts the distinct values of a one-column key. Logs are merged in column order, so
-        findings do not depend on timing.
+        Columns are checked independently, each with a log of its own; on a large table, given a `pool`
+        of threads, they are checked in it (pyarrow kernels release the GIL), beside the count of the
+        distinct values of a one-column key. Logs are merged in column order, so findings do not depend on
+        timing.
         """
         data = self.raw.data
         names = data.column_names
@@ -392,15 +403,11 @@ class TableCheck:
             own = TableCheck(self.raw, FindingLog(cap=self.log.cap), self.table, self.first_row)
             return own.check_column(spec, data.column(names.index(spec.name)).combine_chunks()), own
 
-        parallel = threads > 1 and data.num_rows >= PARALLEL_ROWS
-        if parallel:
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                pending = [pool.submit(check, spec) for spec in present]
-                self.distinct = _count_distinct(data, key)  # on this thread, beside the column checks
-                checked = [future.result() for future in pending]
-        else:
-            checked = [check(spec) for spec in present]
-            self.distinct = _count_distinct(data, key)
+        run: Executor = pool if pool is not None and data.num_rows >= PARALLEL_ROWS else InThisThread()
+        parallel = run is pool
+        distinct = run.submit(_count_distinct, data, key)  # the longest task, first
+        checked = [future.result() for future in [run.submit(check, spec) for spec in present]]
+        self.distinct = distinct.result()
         typed: dict[str, pa.Array] = {}
         for spec, (column, check_of_column) in zip(present, checked, strict=True):
             typed[spec.name] = column

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pandas as pd
 import pyarrow as pa
 from pydantic import ValidationError
@@ -9,7 +11,7 @@ from pydantic import ValidationError
 from reporting.contract import HEADER_TABLE, RULES_CHECKED, TABLES, TABLES_BY_ENTITY, Header, column_specs
 from reporting.findings import Finding
 from reporting.ingest.model import RawSubmission, RawTable
-from reporting.validate.columns import TableCheck
+from reporting.validate.columns import PARALLEL_ROWS, InThisThread, TableCheck
 from reporting.validate.log import FindingLog
 from reporting.validate.model import ValidatedSubmission
 
@@ -36,12 +38,19 @@ def validate_submission(raw: RawSubmission, period: str | None = None, threads: 
     """
     log = FindingLog()
     log.extend(raw.findings)
-    header = check_header(raw, log, period)
-    tables: dict[str, pd.DataFrame] = {}
-    checks: dict[str, TableCheck] = {}
-    for name, table in raw.tables.items():
-        checks[name] = TableCheck(table, log, first_row=table.first_row)
-        tables[name] = checks[name].check_columns(TABLES[name], threads)
+    checks = {name: TableCheck(table, FindingLog(), first_row=table.first_row) for name, table in raw.tables.items()}
+    large = threads > 1 and any(table.data.num_rows >= PARALLEL_ROWS for table in raw.tables.values())
+    with ThreadPoolExecutor(threads) if large else InThisThread() as pool:
+        # The header is checked in the pool too, beside the columns of the tables.
+        header_log = FindingLog()
+        pending_header = pool.submit(check_header, raw, header_log, period)
+        tables = {name: check.check_columns(TABLES[name], pool) for name, check in checks.items()}
+        header = pending_header.result()
+    # The header's findings first, then each table's own; later findings on a table go straight to this log.
+    log.merge(header_log)
+    for check in checks.values():
+        log.merge(check.log)
+        check.log = log
     check_totals(raw, tables, log)
     if header is not None:
         check_table_set(header, raw, log)
@@ -164,17 +173,19 @@ def check_in_period(period: str, tables: dict[str, pd.DataFrame], checks: dict[s
     start, end = period_bounds(period)
     if "open_interest" in tables:
         day = tables["open_interest"]["date"]
-        checks["open_interest"].flag_column(
-            "outside-period",
-            (day < start.tz_localize(None)) | (day >= end.tz_localize(None)),
-            "date",
-            f"date {{value}} is outside the period {period}.",
-        )
+        if not _within(day, start.tz_localize(None), end.tz_localize(None)):
+            checks["open_interest"].flag_column(
+                "outside-period",
+                (day < start.tz_localize(None)) | (day >= end.tz_localize(None)),
+                "date",
+                f"date {{value}} is outside the period {period}.",
+            )
     if "liquidations" in tables:
         ts = tables["liquidations"]["ts"]
-        checks["liquidations"].flag_column(
-            "outside-period", (ts < start) | (ts >= end), "ts", f"ts {{value}} is outside the period {period}."
-        )
+        if not _within(ts, start, end):
+            checks["liquidations"].flag_column(
+                "outside-period", (ts < start) | (ts >= end), "ts", f"ts {{value}} is outside the period {period}."
+            )
     if "incidents" in tables:
         incidents = tables["incidents"]
         checks["incidents"].flag_column(
@@ -183,6 +194,12 @@ def check_in_period(period: str, tables: dict[str, pd.DataFrame], checks: dict[s
             "started_at",
             f"The incident neither started in {period} nor was open in it (started {{value}}).",
         )
+
+
+def _within(values: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> bool:
+    """Whether every present value lies in [start, end), settled by the least and the greatest: the common
+    case costs two passes instead of two comparisons of every row. False when no value is present."""
+    return bool(values.min() >= start and values.max() < end)
 
 
 def check_references(tables: dict[str, pd.DataFrame], checks: dict[str, TableCheck]) -> None:
