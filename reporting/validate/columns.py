@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -425,16 +427,15 @@ class TableCheck:
         frame = pa.table({spec.name: typed[spec.name] for spec in specs}).to_pandas(
             date_as_object=False, use_threads=parallel
         )
-        self.check_rules(model.rules, frame)
         self.check_unique(model.unique, frame)
         return frame
 
-    def check_rules(self, rules: tuple[RowRule, ...], frame: pd.DataFrame) -> None:
-        for rule in rules:
-            rows = _true_rows(rule.violated(frame))
-            if rule.column in self.invalid:
-                rows = rows & ~self.invalid[rule.column]
-            self.flag_column(rule.code, rows, rule.column, RULE_MESSAGES[rule.code])
+    def rule_checks(self, rules: tuple[RowRule, ...], frame: pd.DataFrame) -> list[RowCheck]:
+        """The model's row rules on the typed table, to be run by `run_row_checks`."""
+        return [
+            RowCheck(self, rule.code, rule.column, RULE_MESSAGES[rule.code], partial(rule.violated, frame), True)
+            for rule in rules
+        ]
 
     def check_unique(self, key: tuple[str, ...], frame: pd.DataFrame) -> None:
         if not key or frame.empty:
@@ -450,6 +451,30 @@ class TableCheck:
 
     def _table_finding(self, code: str, column: str, message: str) -> Finding:
         return Finding(code=code, file=self.raw.file, table=self.table, row=None, column=column, message=message)
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """A rule on every row of a table: `code` is flagged on `column` where `violated()` holds (a missing value
+    does not). With `after_column_check`, rows whose value in `column` was invalid are left to that finding."""
+
+    table: TableCheck
+    code: str
+    column: str
+    message: str
+    violated: Callable[[], pd.Series | np.ndarray]
+    after_column_check: bool = False
+
+
+def run_row_checks(checks: list[RowCheck], pool: Executor) -> None:
+    """Evaluate the rules at once in `pool` (their column operations release the GIL), then flag their rows in
+    the order of `checks`, so that findings do not depend on timing."""
+    masks = list(pool.map(lambda check: check.violated(), checks))
+    for check, mask in zip(checks, masks, strict=True):
+        rows = mask if isinstance(mask, np.ndarray) else _true_rows(mask)
+        if check.after_column_check and check.column in check.table.invalid:
+            rows = rows & ~check.table.invalid[check.column]
+        check.table.flag_column(check.code, rows, check.column, check.message)
 
 
 def _count_distinct(data: pa.Table, key: str | None) -> int | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pydantic import ValidationError
@@ -11,7 +13,7 @@ from pydantic import ValidationError
 from reporting.contract import HEADER_TABLE, RULES_CHECKED, TABLES, TABLES_BY_ENTITY, Header, column_specs
 from reporting.findings import Finding
 from reporting.ingest.model import RawSubmission, RawTable
-from reporting.validate.columns import PARALLEL_ROWS, InThisThread, TableCheck
+from reporting.validate.columns import PARALLEL_ROWS, InThisThread, RowCheck, TableCheck, run_row_checks
 from reporting.validate.log import FindingLog
 from reporting.validate.model import ValidatedSubmission
 
@@ -34,7 +36,10 @@ def validate_submission(raw: RawSubmission, period: str | None = None, threads: 
     """Check one submission against the contract; collect every finding in one pass.
 
     `period` is the month being reported; without it, each submission is checked against its own.
-    Any error rejects the submission. The columns of a large table are checked in `threads` threads.
+    Any error rejects the submission. Findings come in this order: the reader's, the header's, each table's
+    columns and key, money totals and the table set, then the row rules (each table's, the period, references,
+    the entity type's). With `threads` > 1 and a large table, the header, the columns and the row rules are
+    checked in a pool of that many threads; the order of findings stays the same.
     """
     log = FindingLog()
     log.extend(raw.findings)
@@ -46,17 +51,19 @@ def validate_submission(raw: RawSubmission, period: str | None = None, threads: 
         pending_header = pool.submit(check_header, raw, header_log, period)
         tables = {name: check.check_columns(TABLES[name], pool) for name, check in checks.items()}
         header = pending_header.result()
-    # The header's findings first, then each table's own; later findings on a table go straight to this log.
-    log.merge(header_log)
-    for check in checks.values():
-        log.merge(check.log)
-        check.log = log
-    check_totals(raw, tables, log)
-    if header is not None:
-        check_table_set(header, raw, log)
-        check_in_period(period or header.period, tables, checks)
-        check_references(tables, checks)
-        check_entity_rules(header, tables, checks)
+        # The header's findings first, then each table's own; later findings on a table go straight to this log.
+        log.merge(header_log)
+        for check in checks.values():
+            log.merge(check.log)
+            check.log = log
+        check_totals(raw, tables, log)
+        rows = [rule for name, check in checks.items() for rule in check.rule_checks(TABLES[name].rules, tables[name])]
+        if header is not None:
+            check_table_set(header, raw, log)
+            rows += period_checks(period or header.period, tables, checks)
+            rows += reference_checks(tables, checks)
+            rows += entity_checks(header, tables, checks)
+        run_row_checks(rows, pool)
     if log.capped:
         log.kept.append(
             Finding(
@@ -87,7 +94,8 @@ def check_header(raw: RawSubmission, log: FindingLog, period: str | None) -> Hea
     values = raw.header
     data = pa.table({name: pa.array([value], pa.string()) for name, value in values.items()})
     errors_before = log.errors
-    TableCheck(RawTable(HEADER_TABLE, raw.header_file, data, first_row=0), log, first_row=None).check_columns(Header)
+    check = TableCheck(RawTable(HEADER_TABLE, raw.header_file, data, first_row=0), log, first_row=None)
+    run_row_checks(check.rule_checks(Header.rules, check.check_columns(Header)), InThisThread())
     if log.errors > errors_before:
         return None
     try:
@@ -168,78 +176,102 @@ def check_table_set(header: Header, raw: RawSubmission, log: FindingLog) -> None
             log.add(Finding("table-empty", raw.tables[name].file, name, message=f"{name} has no rows."))
 
 
-def check_in_period(period: str, tables: dict[str, pd.DataFrame], checks: dict[str, TableCheck]) -> None:
+def period_checks(period: str, tables: dict[str, pd.DataFrame], checks: dict[str, TableCheck]) -> list[RowCheck]:
     """Dates and timestamps inside the period; incidents that started in it or were still open in it."""
     start, end = period_bounds(period)
+    found: list[RowCheck] = []
     if "open_interest" in tables:
         day = tables["open_interest"]["date"]
-        if not _within(day, start.tz_localize(None), end.tz_localize(None)):
-            checks["open_interest"].flag_column(
+        found.append(
+            RowCheck(
+                checks["open_interest"],
                 "outside-period",
-                (day < start.tz_localize(None)) | (day >= end.tz_localize(None)),
                 "date",
                 f"date {{value}} is outside the period {period}.",
+                partial(_outside, day, start.tz_localize(None), end.tz_localize(None)),
             )
+        )
     if "liquidations" in tables:
         ts = tables["liquidations"]["ts"]
-        if not _within(ts, start, end):
-            checks["liquidations"].flag_column(
-                "outside-period", (ts < start) | (ts >= end), "ts", f"ts {{value}} is outside the period {period}."
+        found.append(
+            RowCheck(
+                checks["liquidations"],
+                "outside-period",
+                "ts",
+                f"ts {{value}} is outside the period {period}.",
+                partial(_outside, ts, start, end),
             )
+        )
     if "incidents" in tables:
         incidents = tables["incidents"]
-        checks["incidents"].flag_column(
-            "incident-outside-period",
-            (incidents["started_at"] >= end) | (incidents["resolved_at"] < start),
-            "started_at",
-            f"The incident neither started in {period} nor was open in it (started {{value}}).",
+        found.append(
+            RowCheck(
+                checks["incidents"],
+                "incident-outside-period",
+                "started_at",
+                f"The incident neither started in {period} nor was open in it (started {{value}}).",
+                lambda: (incidents["started_at"] >= end) | (incidents["resolved_at"] < start),
+            )
         )
+    return found
 
 
-def _within(values: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> bool:
-    """Whether every present value lies in [start, end), settled by the least and the greatest: the common
-    case costs two passes instead of two comparisons of every row. False when no value is present."""
-    return bool(values.min() >= start and values.max() < end)
+def _outside(values: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series | np.ndarray:
+    """Where `values` lie before `start` or from `end` on. The common case, every value inside, is settled by
+    the least and the greatest value, in two passes instead of two comparisons of every row."""
+    if values.min() >= start and values.max() < end:
+        return np.zeros(len(values), dtype=bool)
+    return (values < start) | (values >= end)
 
 
-def check_references(tables: dict[str, pd.DataFrame], checks: dict[str, TableCheck]) -> None:
+def reference_checks(tables: dict[str, pd.DataFrame], checks: dict[str, TableCheck]) -> list[RowCheck]:
     """Liquidation symbols known to open_interest; incident_id naming a row of incidents."""
     if "liquidations" not in tables:
-        return
+        return []
     liquidations = tables["liquidations"]
+    found: list[RowCheck] = []
     if "open_interest" in tables:
-        known = liquidations["symbol"].isin(tables["open_interest"]["symbol"].unique())
-        checks["liquidations"].flag_column(
-            "symbol-unknown",
-            liquidations["symbol"].notna() & ~known,
-            "symbol",
-            "symbol {value!r} does not appear in open_interest.",
+        known = tables["open_interest"]["symbol"].unique()
+        found.append(
+            RowCheck(
+                checks["liquidations"],
+                "symbol-unknown",
+                "symbol",
+                "symbol {value!r} does not appear in open_interest.",
+                lambda: liquidations["symbol"].notna() & ~liquidations["symbol"].isin(known),
+            )
         )
     incident_ids = tables["incidents"]["incident_id"].unique() if "incidents" in tables else []
-    checks["liquidations"].flag_column(
-        "incident-unknown",
-        liquidations["incident_id"].notna() & ~liquidations["incident_id"].isin(incident_ids),
-        "incident_id",
-        "incident_id {value!r} is not in this submission's incidents.",
+    found.append(
+        RowCheck(
+            checks["liquidations"],
+            "incident-unknown",
+            "incident_id",
+            "incident_id {value!r} is not in this submission's incidents.",
+            lambda: liquidations["incident_id"].notna() & ~liquidations["incident_id"].isin(incident_ids),
+        )
     )
+    return found
 
 
-def check_entity_rules(header: Header, tables: dict[str, pd.DataFrame], checks: dict[str, TableCheck]) -> None:
+def entity_checks(header: Header, tables: dict[str, pd.DataFrame], checks: dict[str, TableCheck]) -> list[RowCheck]:
     """Rules of the loans table that depend on who reports it."""
     if "loans" not in tables:
-        return
-    loans = tables["loans"]
+        return []
+    loans, check = tables["loans"], checks["loans"]
     if header.entity_type == "defi_protocol":
-        checks["loans"].flag_column(
-            "chain-required", loans["chain"].isna(), "chain", "chain is required for DeFi loans."
-        )
+        return [RowCheck(check, "chain-required", "chain", "chain is required for DeFi loans.", loans["chain"].isna)]
     if header.entity_type == "cefi_lender":
-        checks["loans"].flag_column(
-            "chain-not-allowed", loans["chain"].notna(), "chain", "chain {value!r} is set on a CeFi loan."
-        )
-        checks["loans"].flag_column(
-            "supplied-not-allowed",
-            loans["supplied_usd"].notna(),
-            "supplied_usd",
-            "supplied_usd {value} is set on a CeFi loan.",
-        )
+        return [
+            RowCheck(
+                check, "chain-not-allowed", "chain", "chain {value!r} is set on a CeFi loan.", loans["chain"].notna
+            ),
+            RowCheck(
+                check,
+                "supplied-not-allowed",
+                "supplied_usd",
+                "supplied_usd {value} is set on a CeFi loan.",
+                loans["supplied_usd"].notna,
+            ),
+        ]
+    return []
