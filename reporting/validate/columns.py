@@ -107,8 +107,10 @@ class TableCheck:
         values = self.raw.data.column(names.index(column)).combine_chunks() if column in names else None
         self.flag(code, rows, column, values, message)
 
-    def check_column(self, spec: ColumnSpec, text: pa.Array) -> pa.Array:
-        """Check one column against its spec; return it typed, null where the value is missing or invalid."""
+    def check_column(self, spec: ColumnSpec, text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+        """Check one column against its spec; return it typed, null where the value is missing or invalid.
+
+        Plain text and enum columns may come chunked, as read; every other kind comes as one array."""
         name = spec.name
         if pa.types.is_dictionary(text.type) and not _is_coded(spec):
             text = text.cast(pa.string())
@@ -325,6 +327,8 @@ class TableCheck:
             codes = pc.take(pc.index_in(text.dictionary, value_set=categories), text.indices)
         else:
             codes = pc.index_in(text, value_set=categories)
+            if isinstance(codes, pa.ChunkedArray):
+                codes = codes.combine_chunks()
         if codes.null_count == text.null_count:  # every value is allowed: no row to look at
             return pa.DictionaryArray.from_arrays(codes, categories, safe=False), np.zeros(len(text), dtype=bool)
         bad = _mask(pc.is_null(codes)) & _mask(pc.is_valid(text))
@@ -401,9 +405,14 @@ class TableCheck:
         present = [spec for spec in specs if spec.name in seen]
         key = model.unique[0] if len(model.unique) == 1 and model.unique[0] in seen else None
 
-        def check(spec: ColumnSpec) -> tuple[pa.Array, TableCheck]:
+        def check(spec: ColumnSpec) -> tuple[pa.Array | pa.ChunkedArray, TableCheck]:
             own = TableCheck(self.raw, FindingLog(cap=self.log.cap), self.table, self.first_row)
-            return own.check_column(spec, data.column(names.index(spec.name)).combine_chunks()), own
+            column = data.column(names.index(spec.name))
+            # Plain text and enums are checked in the chunks they were read in (their kernels take chunked
+            # columns), without a copy; the other columns are joined into one array first.
+            if not (pa.types.is_string(column.type) and (spec.kind == "enum" or not _is_coded(spec))):
+                column = column.combine_chunks()
+            return own.check_column(spec, column), own
 
         run: Executor = pool if pool is not None and data.num_rows >= PARALLEL_ROWS else InThisThread()
         parallel = run is pool
