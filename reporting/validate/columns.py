@@ -433,8 +433,10 @@ class TableCheck:
                 code = "column-missing-nullable" if spec.nullable else "column-missing"
                 self.log.add(self._table_finding(code, spec.name, f"Column {spec.name!r} is missing."))
             typed[spec.name] = pa.nulls(data.num_rows, PARSED_TYPES[spec.kind])
+        # One block per column: numbers and timestamps without nulls are taken over from Arrow, not copied into
+        # a block shared with the other columns of their type.
         frame = pa.table({spec.name: typed[spec.name] for spec in specs}).to_pandas(
-            date_as_object=False, use_threads=parallel
+            date_as_object=False, use_threads=parallel, split_blocks=True
         )
         self.check_unique(model.unique, frame)
         return frame
