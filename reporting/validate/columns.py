@@ -419,7 +419,7 @@ class TableCheck:
         distinct = run.submit(_count_distinct, data, key)  # the longest task, first
         checked = [future.result() for future in [run.submit(check, spec) for spec in present]]
         self.distinct = distinct.result()
-        typed: dict[str, pa.Array] = {}
+        typed: dict[str, pa.Array | pa.ChunkedArray] = {}
         for spec, (column, check_of_column) in zip(present, checked, strict=True):
             typed[spec.name] = column
             self.log.merge(check_of_column.log)
