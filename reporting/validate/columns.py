@@ -469,7 +469,7 @@ class RowCheck:
     """A rule on every row of a table: `code` is flagged on `column` where `violated()` holds (a missing value
     does not). With `after_column_check`, rows whose value in `column` was invalid are left to that finding."""
 
-    table: TableCheck
+    of: TableCheck  # the checks of the table the rule reads and flags
     code: str
     column: str
     message: str
@@ -483,9 +483,9 @@ def run_row_checks(checks: list[RowCheck], pool: Executor) -> None:
     masks = list(pool.map(lambda check: check.violated(), checks))
     for check, mask in zip(checks, masks, strict=True):
         rows = mask if isinstance(mask, np.ndarray) else _true_rows(mask)
-        if check.after_column_check and check.column in check.table.invalid:
-            rows = rows & ~check.table.invalid[check.column]
-        check.table.flag_column(check.code, rows, check.column, check.message)
+        if check.after_column_check and check.column in check.of.invalid:
+            rows = rows & ~check.of.invalid[check.column]
+        check.of.flag_column(check.code, rows, check.column, check.message)
 
 
 def _count_distinct(data: pa.Table, key: str | None) -> int | None:
