@@ -109,7 +109,11 @@ WARNING_RULES = frozenset({"funding-rate-extreme", "notional-mismatch", "borrowe
 def _differs_by_over(value: pd.Series, reference: pd.Series, fraction: float) -> pd.Series:
     """Where |value − reference| > fraction × |reference|, computed on plain arrays (the rule runs on every row)."""
     ref = reference.to_numpy(dtype="float64")
-    return pd.Series(np.abs(value.to_numpy(dtype="float64") - ref) > fraction * np.abs(ref), index=value.index)
+    difference = value.to_numpy(dtype="float64") - ref
+    np.abs(difference, out=difference)
+    bound = np.abs(ref)
+    bound *= fraction
+    return pd.Series(difference > bound, index=value.index)
 
 
 def _lt(a: str, b: str) -> Callable[[pd.DataFrame], pd.Series]:

@@ -116,12 +116,7 @@ class TableCheck:
             text = text.cast(pa.string())
         if not (pa.types.is_string(text.type) or pa.types.is_dictionary(text.type)):
             return self.check_typed(spec, text)
-        if (
-            pa.types.is_string(text.type)
-            and text.null_count < len(text)
-            and pc.any(pc.equal(pc.binary_length(text), 0)).as_py()
-        ):
-            text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        # Every reader gives an empty cell as null (see RawTable), so a missing value is a null here.
         if text.null_count:
             present = _mask(pc.is_valid(text))
             if not spec.nullable:
@@ -517,22 +512,29 @@ LOW_BYTES = np.array([(1 << (8 * count)) - 1 for count in range(8)] + [2**64 - 1
 def _text_hashes(column: pa.StringArray, longest: int) -> np.ndarray:
     """A 64-bit hash of each value of a text column without nulls, computed 8 bytes at a time.
 
-    Each value's bytes are read as little-endian words straight from the column's buffer, the bytes
-    past the value's end masked off, and mixed (multiply, shift) into a hash seeded by the length, in
-    one round per 8 bytes of the `longest` value: equal values hash alike in any column of that bound.
+    Each value's bytes are read as little-endian words straight from a copy of the column's buffer (padded,
+    so that no read runs past it), the bytes past the value's end masked off, and mixed (multiply, shift)
+    into a hash seeded by the length, in one round per 8 bytes of the `longest` value: equal values hash
+    alike in any column of that bound.
     """
     offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset : column.offset + len(column) + 1]
-    text = np.zeros(int(offsets[-1]) + 8, dtype=np.uint8)  # padded, so that every 8-byte read is inside
-    text[: offsets[-1] - offsets[0]] = np.frombuffer(column.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    words = np.ndarray(shape=(len(text) - 7,), dtype="<u8", buffer=text, strides=(1,))  # a word at every byte
-    starts = (offsets[:-1] - offsets[0]).astype(np.int64)
+    first, size = int(offsets[0]), int(offsets[-1] - offsets[0])
+    text = np.empty(size + longest + 8, dtype=np.uint8)
+    text[:size] = np.frombuffer(column.buffers()[2], dtype=np.uint8)[first : first + size]
+    text[size:] = 0
+    words = np.ndarray(shape=(size + longest + 1,), dtype="<u8", buffer=text, strides=(1,))  # a word at every byte
+    at = offsets[:-1].astype(np.intp) - first  # where each value's next word starts
     lengths = np.diff(offsets)
+    shortest = int(lengths.min(initial=longest))
     hashes = lengths.astype(np.uint64) * HASH_MULTIPLIER
     for start in range(0, longest, 8):
-        word = words[np.minimum(starts + start, len(words) - 1)] & LOW_BYTES[np.clip(lengths - start, 0, 8)]
+        word = words[at]
+        if start + 8 > shortest:  # some value ends inside this word
+            word &= LOW_BYTES[np.clip(lengths - start, 0, 8)]
         hashes ^= word
         hashes *= HASH_MULTIPLIER
         hashes ^= hashes >> np.uint64(31)
+        at += 8
     return hashes
 
 
