@@ -294,7 +294,8 @@ class TableCheck:
             # Tickers repeat: check the form of each distinct value once, and keep the column coded
             # (as categories), so that grouping by it later is cheap.
             coded = _coded(text)
-            bad = _mask(pc.take(pc.invert(_matches(coded.dictionary, spec.pattern)), coded.indices))
+            misfits = pc.invert(_matches(coded.dictionary, spec.pattern))
+            bad = _mask(pc.take(misfits, coded.indices)) if pc.any(misfits).as_py() else np.zeros(len(text), dtype=bool)
             self.flag(
                 "value-pattern", bad, spec.name, text, f"{spec.name} does not have the required form: {{value!r}}."
             )
