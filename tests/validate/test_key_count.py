@@ -14,6 +14,8 @@ KEYS = st.text(alphabet="ab\x00é-", max_size=20)
 
 @given(values=st.lists(KEYS, max_size=60), cuts=st.lists(st.integers(0, 60), max_size=3))
 @example(values=["a", "a", "aaaaaaaaa"], cuts=[1])  # equal values in chunks of unequal longest values
+@example(values=["abcdefgh-1", "abcdefgh-2", "abcdefgh-1", "abcdefgh"], cuts=[])  # none shorter than a word
+@example(values=["abcdefgh-1", "abcdefgh-2", "abcdefgh-1"], cuts=[])  # every value longer than a word
 @settings(max_examples=1000, deadline=None)
 def test_distinct_key_values_are_counted_exactly_across_chunks(values: list[str], cuts: list[int]) -> None:
     bounds = sorted({0, len(values), *(min(cut, len(values)) for cut in cuts)})
