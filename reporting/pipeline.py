@@ -30,9 +30,7 @@ from reporting.metrics.compute import Metrics, combine_accepted_partials, comput
 from reporting.metrics.coverage import count_coverage
 from reporting.metrics.partials import Partials
 from reporting.render.model import Report, ReportOptions
-from reporting.render.pdf import render_pdf
 from reporting.render.validation import validation_to_dict
-from reporting.render.workbook import render_workbook
 from reporting.validate.folder import validate_folder
 from reporting.validate.model import ValidatedSubmission
 
@@ -147,6 +145,11 @@ def run_build(
     above 1, up to that many submissions are validated at once, and the PDF is rendered in a child
     process while the workbook is written.
     """
+    # Imported here, not with the module: the PDF's libraries (WeasyPrint, matplotlib) take about 1.4 s to import,
+    # which `riskreport validate` and the other commands do without.
+    from reporting.render.pdf import render_pdf
+    from reporting.render.workbook import render_workbook
+
     if _is_within(out.resolve(), submissions_path.resolve()):
         raise BuildError(f"--out {out} is inside the submissions folder; choose a folder outside it.")
     thresholds = load_thresholds(config)

@@ -239,3 +239,19 @@ def test_prior_as_metrics_json_gives_the_same_changes_as_the_prior_folder(built:
     result = run("build", SAMPLE / "2025-11", "--period", "2025-11", "--out", tmp_path / "x", "--prior", bad)
     assert result.exit_code == 1
     assert "not a metrics JSON file" in result.output
+
+
+def test_validate_does_not_load_the_renderers() -> None:
+    """WeasyPrint and matplotlib take over a second to import; only `build` needs them."""
+    code = (
+        "import sys\n"
+        "from reporting.cli import cli\n"
+        "try:\n"
+        "    cli(['validate', sys.argv[1], '--period', '2025-11'])\n"
+        "finally:\n"
+        "    print(sorted(name for name in ('weasyprint', 'matplotlib') if name in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(SAMPLE / "2025-11")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "17 accepted" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"

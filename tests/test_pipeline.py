@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from reporting import pipeline
+from reporting.render import pdf, workbook
 from reporting.render.model import Report
 from reporting.render.validation import validation_to_dict
 
@@ -38,7 +39,7 @@ def test_a_pdf_that_fails_in_the_child_process_fails_the_build(
     def broken(report: Report) -> bytes:
         raise RuntimeError(f"no PDF for {report.period}")
 
-    monkeypatch.setattr(pipeline, "render_pdf", broken)
+    monkeypatch.setattr(pdf, "render_pdf", broken)
     with pytest.raises(RuntimeError, match="no PDF for 2025-11"):
         pipeline.run_build(SAMPLE / "2025-11", "2025-11", tmp_path / "out", jobs=2)
     assert list((tmp_path / "out").glob("*")) == []
@@ -51,7 +52,7 @@ def test_a_workbook_that_fails_stops_the_pdf_child(
     def broken(report: Report) -> bytes:
         raise RuntimeError("no workbook")
 
-    monkeypatch.setattr(pipeline, "render_workbook", broken)
+    monkeypatch.setattr(workbook, "render_workbook", broken)
     with pytest.raises(RuntimeError, match="no workbook"):
         pipeline.run_build(SAMPLE / "2025-11", "2025-11", tmp_path / "out", jobs=2)
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").glob("*")) == []

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from reporting import pipeline
 from reporting.cli import cli
 from reporting.pipeline import BuildError, publish, run_build
+from reporting.render import workbook
 from tests.security.hostile import PERIOD, SAMPLE, copy_entry
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1764547200"}
@@ -71,7 +72,7 @@ def test_a_failure_while_rendering_leaves_the_previous_report(
     def broken(report: object) -> bytes:
         raise error
 
-    monkeypatch.setattr(pipeline, "render_workbook", broken)
+    monkeypatch.setattr(workbook, "render_workbook", broken)
     with pytest.raises(type(error)):
         run_build(small, PERIOD, out)
     assert tree_digest(out) == previous[1]
