@@ -4,9 +4,10 @@
 
 Each step is timed in P fresh child processes, one after the other: in each, the step and the baseline
 alternate R times and the best time of each is kept. The baseline is measured in the same process as
-the work, on the same file: the machine is shared and noisy, and only the ratio is meaningful. One
-process's ratio moves by ±10 % from one process to the next, so the table gives the median process and
-the range. Peak memory (max RSS) is measured in another child process that runs only the step.
+the work, on the same file: the machine is shared and noisy, and only the ratio is meaningful. Even so,
+one process's ratio can lie 15 % below or 25 % above another's with the same code, so the table gives the
+median process and every process's ratio. Peak memory (max RSS) is measured in another child process
+that runs only the step.
 """
 
 from __future__ import annotations
