@@ -167,12 +167,13 @@ def measure(step: str, path: Path, repeat: int, processes: int) -> dict[str, Any
         out = subprocess.run([sys.executable, __file__, *args, str(path)], check=True, capture_output=True, text=True)
         return json.loads(out.stdout.strip().splitlines()[-1])
 
-    timings = sorted(
-        (child("--step", step, "--repeat", str(repeat)) for _ in range(processes)),
-        key=lambda timing: timing["seconds"] / timing["baseline"],
-    )
-    ratios = [timing["seconds"] / timing["baseline"] for timing in timings]
-    return {**timings[len(timings) // 2], "ratios": ratios, **child("--memory", step)}
+    timings = sorted((child("--step", step, "--repeat", str(repeat)) for _ in range(processes)), key=ratio)
+    return {**timings[len(timings) // 2], "ratios": [ratio(timing) for timing in timings], **child("--memory", step)}
+
+
+def ratio(timing: dict[str, float]) -> float:
+    """A timed step's time over its baseline's."""
+    return timing["seconds"] / timing["baseline"]
 
 
 def main() -> None:
@@ -202,9 +203,8 @@ def main() -> None:
     print("| step | seconds | pandas.read_csv seconds | ratio | ratio in each process | peak MB |")
     print("|---|---:|---:|---:|---|---:|")
     for step, r in results.items():
-        ratio = r["seconds"] / r["baseline"]
         each = ", ".join(f"{value:.2f}" for value in r["ratios"])
-        print(f"| {step} | {r['seconds']:.2f} | {r['baseline']:.2f} | {ratio:.2f} | {each} | {r['peak_mb']:.0f} |")
+        print(f"| {step} | {r['seconds']:.2f} | {r['baseline']:.2f} | {ratio(r):.2f} | {each} | {r['peak_mb']:.0f} |")
 
 
 if __name__ == "__main__":
