@@ -440,7 +440,14 @@ class TableCheck:
     def rule_checks(self, rules: tuple[RowRule, ...], frame: pd.DataFrame) -> list[RowCheck]:
         """The model's row rules on the typed table, to be run by `run_row_checks`."""
         return [
-            RowCheck(self, rule.code, rule.column, RULE_MESSAGES[rule.code], partial(rule.violated, frame), True)
+            RowCheck(
+                self,
+                rule.code,
+                rule.column,
+                RULE_MESSAGES[rule.code],
+                partial(rule.violated, frame),
+                after_column_check=True,
+            )
             for rule in rules
         ]
 
