@@ -13,6 +13,7 @@ import click
 from reporting import __version__, pipeline
 from reporting.config import ConfigError, default_thresholds_toml, load_limits
 from reporting.contract import TABLES_BY_ENTITY
+from reporting.ingest.register import Register, RegisterError, read_register
 from reporting.render.model import ReportOptions
 from reporting.render.validation import render_catalogue_markdown, render_validation_text, validation_to_dict
 from reporting.sample.generate import MIN_LIQUIDATIONS
@@ -33,6 +34,23 @@ def show_progress(paths: Iterable[Path]) -> Iterator[Path]:
         yield from bar
 
 
+def _register(ctx: click.Context, param: click.Parameter, value: Path | None) -> Register | None:
+    if value is None:
+        return None
+    try:
+        return read_register(value)
+    except RegisterError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+REGISTER = click.option(
+    "--register",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    callback=_register,
+    metavar="FILE",
+    help="The register of expected filers (a CSV file, or an .xlsx workbook with a sheet 'register'): "
+    "adds the findings on unregistered, mismatched and late submissions, and the filing figures.",
+)
 PERIOD = click.option("--period", callback=_period, metavar="YYYY-MM", help="The month being reported.")
 JOBS = click.option(
     "--jobs",
@@ -60,17 +78,21 @@ def cli() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A thresholds TOML file; its [limits] table sets the limits on submitted files.",
 )
+@REGISTER
 @JOBS
-def validate(path: Path, period: str | None, output: str, config: Path | None, jobs: int) -> None:
+def validate(
+    path: Path, period: str | None, output: str, config: Path | None, register: Register | None, jobs: int
+) -> None:
     """Validate a submissions folder, or one submission, against the submission format.
 
-    Exits 0 when every submission is accepted and 1 when any is rejected.
+    Exits 0 when every submission is accepted and 1 when any is rejected (warnings, such as late
+    submissions, do not reject). A register file that cannot be used is a usage error (exit 2).
     """
     try:
         limits = load_limits(config)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    submissions = pipeline.run_validation(path, period, limits, progress=show_progress, jobs=jobs)
+    submissions = pipeline.run_validation(path, period, limits, progress=show_progress, jobs=jobs, register=register)
     if output == "json":
         click.echo(json.dumps(validation_to_dict(submissions), indent=2, ensure_ascii=False))
     else:
@@ -96,6 +118,7 @@ def validate(path: Path, period: str | None, output: str, config: Path | None, j
 @click.option("--final/--draft", default=False, show_default=True, help="Mark the report FINAL, or DRAFT.")
 @click.option("--classification", default="RESTRICTED", show_default=True, help="The label of the running header.")
 @click.option("--authority", default="Supervisory Authority", show_default=True, help="The issuing authority.")
+@REGISTER
 @JOBS
 def build(
     submissions: Path,
@@ -107,6 +130,7 @@ def build(
     final: bool,
     classification: str,
     authority: str,
+    register: Register | None,
     jobs: int,
 ) -> None:
     """Build the report of PERIOD from the SUBMISSIONS folder into --out.
@@ -127,6 +151,7 @@ def build(
             presentation=presentation,
             progress=show_progress,
             jobs=jobs,
+            register=register,
         )
     except (pipeline.BuildError, ConfigError) as error:
         raise click.ClickException(str(error)) from None

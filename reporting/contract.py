@@ -38,6 +38,8 @@ TICKER_PATTERNS = (TICKER_PATTERN, TICKER_OR_ALL_PATTERN)
 Ticker = Annotated[str, Field(pattern=TICKER_PATTERN, description="ticker, upper case")]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Timestamp = AwareDatetime
+ENTITY_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 UNSECURED = "NONE"
 
@@ -145,7 +147,7 @@ class Header(ContractModel):
         description="Identifier of this submission, a UUID such as 3f2b8c1e-0d4a-4e6b-9a7c-5b1d2e3f4a5b; unique "
         "across all submissions, never reused."
     )
-    entity_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")] = Field(
+    entity_id: Annotated[str, Field(pattern=ENTITY_ID_PATTERN)] = Field(
         description="Identifier of the reporting entity: 1 to 64 letters, digits, dots, underscores or hyphens; the "
         "same every month."
     )
@@ -164,7 +166,7 @@ class Header(ContractModel):
         description="Jurisdiction as a two-letter ISO 3166-1 country code, e.g. FR. Required for cex, cefi_lender and"
         " dat; may be empty for the others.",
     )
-    period: Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")] = Field(
+    period: Annotated[str, Field(pattern=PERIOD_PATTERN)] = Field(
         description="Month reported, as YYYY-MM (e.g. 2025-11); must be the month being reported."
     )
     submitted_at: Timestamp = Field(

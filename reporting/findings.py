@@ -93,6 +93,14 @@ CATALOGUE: dict[str, Code] = {
         "error", "Send one submission per entity and month, or mark the newer one with restates."
     ),
     "restates-unknown": Code("warning", "Check restates: no submission with that submission_id is in the folder."),
+    # Register of expected filers (only with --register)
+    "entity-not-registered": Code(
+        "warning", "Check entity_id against the register of expected filers, or ask the supervisor to add the entity."
+    ),
+    "entity-register-mismatch": Code(
+        "warning", "Use the entity_name and entity_type of the register, or ask the supervisor to correct it."
+    ),
+    "submission-late": Code("warning", "Submit by the due day of the month after the period."),
     "findings-capped": Code("warning", "Fix the findings listed and validate again to see the rest."),
 }
 

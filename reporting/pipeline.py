@@ -13,7 +13,7 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -26,8 +26,16 @@ from reporting import __version__
 from reporting.config import Thresholds, load_limits, load_thresholds
 from reporting.contract import SCHEMA_VERSION, json_schemas
 from reporting.ingest.model import Limits
+from reporting.ingest.register import Register
 from reporting.metrics.compute import Metrics, combine_accepted_partials, compute_metrics_from_partials
 from reporting.metrics.coverage import count_coverage
+from reporting.metrics.filing import (
+    EntityFigure,
+    FilingInput,
+    compute_entity_figures,
+    entity_figures_from_metrics,
+    list_filings,
+)
 from reporting.metrics.partials import Partials
 from reporting.render.model import Report, ReportOptions
 from reporting.render.validation import validation_to_dict
@@ -54,12 +62,14 @@ def run_validation(
     limits: Limits | None = None,
     progress: Progress = iter,
     jobs: int = 1,
+    register: Register | None = None,
 ) -> list[ValidatedSubmission]:
     """Validation alone (`riskreport validate`): each submission's status and findings, up to `jobs` at once.
 
-    Neither the SHA-256 of the files nor the typed tables are kept: only a build needs them.
+    Neither the SHA-256 of the files nor the typed tables are kept: only a build needs them. With a
+    `register` of expected filers, its rules are applied too.
     """
-    return validate_folder(path, period, limits, progress=progress, jobs=jobs, findings_only=True)
+    return validate_folder(path, period, limits, progress=progress, jobs=jobs, findings_only=True, register=register)
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,16 @@ class PeriodResult:
     partials: Partials
     metrics: Metrics
 
+    def entity_figures(self) -> dict[str, EntityFigure]:
+        """{entity_id: part of the market} of every entity accepted in the period."""
+        return compute_entity_figures(
+            self.metrics.period,
+            list_filings(self.submissions),
+            self.metrics.derivatives,
+            self.metrics.lending,
+            self.partials,
+        )
+
 
 def compute_period(
     path: Path,
@@ -79,9 +99,15 @@ def compute_period(
     limits: Limits | None = None,
     progress: Progress = iter,
     jobs: int = 1,
+    register: Register | None = None,
+    earlier: Mapping[str, EntityFigure] | None = None,
 ) -> PeriodResult:
-    """Validate a period's submissions and compute its metrics from the accepted ones."""
-    submissions = validate_folder(path, period, limits, progress=progress, jobs=jobs)
+    """Validate a period's submissions and compute its metrics from the accepted ones.
+
+    With a `register` of expected filers, coverage gains its register figures; `earlier` gives each
+    entity's part of the market in the latest earlier period it filed (for the missing ones).
+    """
+    submissions = validate_folder(path, period, limits, progress=progress, jobs=jobs, register=register)
     partials = combine_accepted_partials(submissions)
     metrics = compute_metrics_from_partials(
         partials,
@@ -89,6 +115,7 @@ def compute_period(
         thresholds or load_thresholds(None),
         coverage=count_coverage(submissions),
         prior=prior,
+        filing=None if register is None else FilingInput(register, list_filings(submissions), earlier or {}),
     )
     return PeriodResult(submissions, partials, metrics)
 
@@ -97,8 +124,22 @@ def previous_period(period: str) -> str:
     return (pd.Period(period, freq="M") - 1).strftime("%Y-%m")
 
 
-def load_prior(prior: Path, period: str, thresholds: Thresholds, jobs: int = 1) -> dict[str, Any]:
-    """The prior month's metrics: read from its metrics JSON, or computed from its submissions folder."""
+@dataclass(frozen=True)
+class Prior:
+    """The prior month: its metrics JSON, and each entity's part of the market in it (for the register figures)."""
+
+    metrics: dict[str, Any]
+    entity_figures: dict[str, EntityFigure]
+
+
+def load_prior(
+    prior: Path, period: str, thresholds: Thresholds, jobs: int = 1, register: Register | None = None
+) -> Prior:
+    """The prior month: read from its metrics JSON, or computed from its submissions folder.
+
+    A metrics JSON names entities by name and holds no DAT debt per entity, so with it the parts of the
+    market come from the `register`'s names (without the DAT ones); a folder gives them all.
+    """
     if prior.is_file() and prior.suffix == ".json":
         try:
             data = json.loads(prior.read_text(encoding="utf-8"))
@@ -106,9 +147,10 @@ def load_prior(prior: Path, period: str, thresholds: Thresholds, jobs: int = 1) 
             raise BuildError(f"--prior {prior} is not a metrics JSON file: {error}") from None
         if not isinstance(data, dict) or "derivatives" not in data or "lending" not in data:
             raise BuildError(f"--prior {prior} is not a metrics JSON file written by riskreport build.")
-        return data
+        return Prior(data, {} if register is None else entity_figures_from_metrics(data, register))
     if prior.is_dir():
-        return compute_period(prior, previous_period(period), thresholds, jobs=jobs).metrics.to_dict()
+        computed = compute_period(prior, previous_period(period), thresholds, jobs=jobs)
+        return Prior(computed.metrics.to_dict(), computed.entity_figures())
     raise BuildError(f"--prior {prior} is neither a metrics JSON file nor a submissions folder.")
 
 
@@ -135,13 +177,15 @@ def run_build(
     presentation: ReportOptions | None = None,
     progress: Progress = iter,
     jobs: int = 1,
+    register: Register | None = None,
 ) -> BuildResult:
     """Validate, compute and write the period's outputs to `out`.
 
     Outputs are written to a staging folder inside `out` and moved into place only when all are
     complete, so a failed or interrupted build leaves the previous outputs as they were.
     With `strict`, any rejected submission fails the build and nothing is written. `presentation`
-    sets the report's marking, classification and authority (its run time is set here). With `jobs`
+    sets the report's marking, classification and authority (its run time is set here). `register` is
+    the register of expected filers, for its findings and figures. With `jobs`
     above 1, up to that many submissions are validated at once, and the PDF is rendered in a child
     process while the workbook is written.
     """
@@ -154,8 +198,18 @@ def run_build(
         raise BuildError(f"--out {out} is inside the submissions folder; choose a folder outside it.")
     thresholds = load_thresholds(config)
     limits = limits or load_limits(config)
-    prior_metrics = load_prior(prior, period, thresholds, jobs) if prior is not None else None
-    computed = compute_period(submissions_path, period, thresholds, prior_metrics, limits, progress, jobs)
+    before = load_prior(prior, period, thresholds, jobs, register) if prior is not None else None
+    computed = compute_period(
+        submissions_path,
+        period,
+        thresholds,
+        None if before is None else before.metrics,
+        limits,
+        progress,
+        jobs,
+        register,
+        None if before is None else before.entity_figures,
+    )
     if strict and any(s.status == "rejected" for s in computed.submissions):
         return BuildResult(computed.submissions, None)
     options = {
@@ -163,6 +217,7 @@ def run_build(
         "period": period,
         "prior": None if prior is None else str(prior),
         "config": None if config is None else str(config),
+        "register": None if register is None else {"path": register.source, "sha256": register.sha256},
         "strict": strict,
         "limits": asdict(limits),
         "final": (presentation or ReportOptions()).final,

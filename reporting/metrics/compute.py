@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from reporting.config import Thresholds
 from reporting.metrics.changes import Change, compute_changes
 from reporting.metrics.coverage import Coverage
 from reporting.metrics.derivatives import DerivativesMetrics, compute_derivatives
+from reporting.metrics.filing import (
+    FilingDetail,
+    FilingInput,
+    compute_entity_figures,
+    compute_filing_coverage,
+    lending_market_usd,
+)
 from reporting.metrics.flags import Flag, compute_flags
 from reporting.metrics.incidents import IncidentDetail, IncidentsMetrics, classify_incidents, compute_incidents
 from reporting.metrics.lending import LendingMetrics, compute_lending
@@ -19,10 +26,11 @@ from reporting.validate.model import ValidatedSubmission
 
 @dataclass(frozen=True)
 class Metrics:
-    """Every figure of metrics.md for one period, plus the per-incident detail.
+    """Every figure of metrics.md for one period, plus the per-incident and per-filer detail.
 
-    `to_dict()` gives the metrics JSON: the keys and nesting of metrics.md. `incident_details` is not
-    part of it; it is the classified incident list for the PDF and the workbook.
+    `to_dict()` gives the metrics JSON: the keys and nesting of metrics.md. `incident_details` and
+    `filing_details` are not part of it: they are the classified incident list and, with a register,
+    the filing status of every expected entity, for the PDF and the workbook.
     """
 
     period: str
@@ -33,6 +41,7 @@ class Metrics:
     changes: dict[str, dict[str, Change]]
     flags: list[Flag]
     incident_details: list[IncidentDetail]
+    filing_details: list[FilingDetail] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The metrics JSON as a dict of plain values (str, int, float, bool, None, dict, list)."""
@@ -41,7 +50,7 @@ class Metrics:
             "derivatives": asdict(self.derivatives),
             "lending": asdict(self.lending),
             "incidents": asdict(self.incidents),
-            "coverage": asdict(self.coverage),
+            "coverage": self.coverage.to_dict(),
             "changes": {
                 section: {key: asdict(change) for key, change in figures.items()}
                 for section, figures in self.changes.items()
@@ -83,10 +92,27 @@ def compute_metrics_from_partials(
     *,
     coverage: Coverage,
     prior: Mapping[str, Any] | None = None,
+    filing: FilingInput | None = None,
 ) -> Metrics:
-    """The metrics of `period` from combined partials (see `reporting.metrics.partials`)."""
+    """The metrics of `period` from combined partials (see `reporting.metrics.partials`).
+
+    With `filing` (a register of expected filers and what it needs), coverage gains its register figures.
+    """
     derivatives = compute_derivatives(partials, period)
     lending = compute_lending(partials)
+    filing_details: list[FilingDetail] = []
+    if filing is not None:
+        current = compute_entity_figures(period, filing.filings, derivatives, lending, partials)
+        register_figures, filing_details = compute_filing_coverage(
+            filing.register,
+            period,
+            filing.filings,
+            current,
+            filing.earlier,
+            derivatives.open_interest_usd,
+            lending_market_usd(lending.crypto_collateralized_usd, lending.dat_debt_usd),
+        )
+        coverage = replace(coverage, filing=register_figures)
     peak = derivatives.peak_24h_liquidations
     details = classify_incidents(partials, period, thresholds.incident_severity, peak)
     incidents = compute_incidents(partials, details, peak)
@@ -108,4 +134,5 @@ def compute_metrics_from_partials(
         changes=changes,
         flags=flags,
         incident_details=details,
+        filing_details=filing_details,
     )

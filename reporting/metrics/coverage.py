@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from reporting.contract import EXCHANGE_TYPES, LENDER_TYPES
+from reporting.metrics.filing import FilingCoverage
 from reporting.validate.model import ValidatedSubmission
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """The `coverage` section of metrics.md: counts of submissions by status, of accepted entities, of warnings."""
+    """The `coverage` section of metrics.md: counts of submissions by status, of accepted entities, of warnings.
+
+    `filing` holds the register figures (metrics 1.1); they are absent from `to_dict()` without a register.
+    """
 
     submissions_accepted: int
     submissions_rejected: int
@@ -19,6 +24,12 @@ class Coverage:
     exchanges: int
     lenders: int
     warnings: int
+    filing: FilingCoverage | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The coverage section of the metrics JSON."""
+        counts = {key: value for key, value in asdict(self).items() if key != "filing"}
+        return counts if self.filing is None else {**counts, **asdict(self.filing)}
 
 
 def count_coverage(submissions: Iterable[ValidatedSubmission]) -> Coverage:

@@ -15,7 +15,9 @@ from reporting.contract import HEADER_TABLE
 from reporting.findings import Finding
 from reporting.ingest.model import Limits, RawSubmission
 from reporting.ingest.read import discover_submissions, read_submission
+from reporting.ingest.register import Register
 from reporting.validate.model import ValidatedSubmission
+from reporting.validate.register import apply_register_rules
 from reporting.validate.submission import validate_submission
 
 
@@ -26,6 +28,7 @@ def validate_folder(
     progress: Callable[[Iterable[Path]], Iterable[Path]] = iter,
     jobs: int = 1,
     findings_only: bool = False,
+    register: Register | None = None,
 ) -> list[ValidatedSubmission]:
     """Read and validate every submission under `path` (a submissions folder or one submission).
 
@@ -37,7 +40,8 @@ def validate_folder(
     folder order whatever `jobs` is. `findings_only` is validation alone (`riskreport validate`): neither
     the SHA-256 of the files (only a build's manifest needs them) nor the typed tables are kept, and what is
     left of a submission is small enough to send back from a worker process, so several submissions at once
-    are validated in forked processes, which share no interpreter lock.
+    are validated in forked processes, which share no interpreter lock. With a `register` of expected
+    filers, its rules run last (`reporting.validate.register`).
     """
     limits = limits or Limits()
     paths, stray = discover_submissions(path, limits)
@@ -58,6 +62,8 @@ def validate_folder(
         submissions = [done for _, done in zip(progress(paths), pool.map(validate, paths), strict=True)]
     submissions += [reject_unrecognised(finding) for finding in stray]
     apply_folder_rules(submissions)
+    if register is not None:
+        apply_register_rules(submissions, register)
     return submissions
 
 
