@@ -18,6 +18,7 @@ from typing import Any
 
 from reporting.findings import FINDINGS_CAP
 from reporting.ingest.model import Limits
+from reporting.ingest.register import Register, RegisterEntry
 
 Doc = dict[str, Any]
 
@@ -265,6 +266,7 @@ class Case:
     raw: bytes | None = None  # for file-level faults: the bytes of the .json document itself
     build: Callable[[Path], Path] | None = None  # for codes that need a folder: writes it, returns what to validate
     limits: Limits | None = None
+    register: Register | None = None
 
     def document(self) -> Doc:
         doc = copy.deepcopy(BASES[self.base])
@@ -591,6 +593,22 @@ def _many_bad_rows(folder: Path) -> Path:
     return _json(folder, "cex.json", doc)
 
 
+def _register(*changes: dict[str, Any]) -> Register:
+    """A register of the dat base's entity (and the cex base's), each entry as listed with `changes` applied."""
+    entries = (
+        {"entity_id": "strata-treasury", "entity_name": "Strata Treasury", "entity_type": "dat"},
+        {"entity_id": "northwind-derivatives", "entity_name": "Northwind Derivatives", "entity_type": "cex"},
+    )
+    return Register(
+        "register.csv",
+        "",
+        tuple(
+            RegisterEntry.model_validate({"expected_from": "2025-01", **entry, **change})
+            for entry, change in zip(entries, changes, strict=False)
+        ),
+    )
+
+
 CAPPED_ROWS = FINDINGS_CAP  # the cap counts kept findings; the capped-note comes on top
 FOLDER_CASES: list[Case] = [
     Case(
@@ -643,6 +661,28 @@ FOLDER_CASES: list[Case] = [
     ),
     Case(
         "restates-unknown", "dat", (), (("submission", None, "restates", "restates-unknown"),), build=_restates_unknown
+    ),
+    Case(
+        "entity-not-registered",
+        "dat",
+        (),
+        (("submission", None, "entity_id", "entity-not-registered"),),
+        register=_register({"entity_id": "strata-holdings"}),
+    ),
+    Case(
+        "entity-register-mismatch",
+        "dat",
+        (),
+        (("submission", None, "entity_name", "entity-register-mismatch"),),
+        register=_register({"entity_name": "Strata Treasury Inc."}),
+    ),
+    # Submitted 2025-12-05T09:30Z: due by the end of 4 December, so one day and 9.5 hours late.
+    Case(
+        "submission-late",
+        "dat",
+        (),
+        (("submission", None, "submitted_at", "submission-late"),),
+        register=_register({"due_day": 4}),
     ),
     Case(
         "findings-capped",

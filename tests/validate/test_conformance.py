@@ -20,7 +20,7 @@ def located(submissions) -> set[tuple[object, ...]]:
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[case.code for case in ALL_CASES])
 def test_case_gives_exactly_its_findings(case: Case, tmp_path: Path) -> None:
-    submissions = validate_folder(case.write(tmp_path), "2025-11", case.limits)
+    submissions = validate_folder(case.write(tmp_path), "2025-11", case.limits, register=case.register)
     assert located(submissions) == set(case.expected)
     assert case.code in {f.code for s in submissions for f in s.findings}
     for submission in submissions:
