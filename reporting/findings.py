@@ -100,7 +100,11 @@ CATALOGUE: dict[str, Code] = {
     "entity-register-mismatch": Code(
         "warning", "Use the entity_name and entity_type of the register, or ask the supervisor to correct it."
     ),
-    "submission-late": Code("warning", "Submit by the due day of the month after the period."),
+    "submission-late": Code(
+        "warning",
+        "Submit by the end (24:00 UTC) of the due day of the month after the period: the register's due_day, or the "
+        "15th.",
+    ),
     "findings-capped": Code("warning", "Fix the findings listed and validate again to see the rest."),
 }
 
