@@ -213,12 +213,21 @@ def template(entity_type: str, out: Path) -> None:
     show_default=True,
     help="Liquidation events across all venues.",
 )
-def sample(period: str, out: Path, seed: int, liquidations: int) -> None:
+@click.option(
+    "--register",
+    "register_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the register of expected filers of the sample entities to this CSV file.",
+)
+def sample(period: str, out: Path, seed: int, liquidations: int, register_out: Path | None) -> None:
     """Generate a deterministic, realistic submissions folder for a period."""
     from reporting.sample.generate import write_sample
+    from reporting.sample.register import write_register
 
     for path in write_sample(period, out, seed=seed, liquidations=liquidations):
         click.echo(path)
+    if register_out is not None:
+        click.echo(write_register(register_out))
 
 
 def main() -> None:

@@ -17,11 +17,11 @@ from reporting.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 
 GOLDEN = {
-    "metrics-2025-11.json": "5e03b347ff38c100a33c0a5d9fb7c50cc4dd6b3a5be8329046c790171657b9f6",
-    "validation-2025-11.json": "9390d6d6ef76349184533b11a06a0381e4ff3076f2f63d18d551d9b14b01c566",
-    "manifest-2025-11.json": "0da7cefec4c27ca81e89578264c4ac793ec394d17d692461bcb36c917c9d7f38",
-    "report-2025-11.xlsx": "328f755c2c13c5213605d242edf9246562a3141caddac1ba7f59800d4a00758b",
-    "report-2025-11.pdf": "60ee3ecbb160c762ef8d3b0bf78f0cd51b2efacaa2c4f6d6cff75b4060c229cc",
+    "metrics-2025-11.json": "223510564fedf7c298a30f6442a106ad5c98b1525712d439515d5d46e7133c01",
+    "validation-2025-11.json": "ccae57f3fe17382508348c8aa9056c43c37641c462243872c109477725dfcf29",
+    "manifest-2025-11.json": "224307ad0384313a7afe98fa7c29a4023dbcba00248082548d91a06387dcd3e4",
+    "report-2025-11.xlsx": "3375d11397fb2f35e89f1911c2acf54fd4d2ae0ae90a478df12244701b6b7778",
+    "report-2025-11.pdf": "05ce51cd95a1c4cf6a45c4701ddc8a0b4187b943c9031e8e78d427eebcad62cf",
 }
 
 
@@ -29,7 +29,18 @@ def test_sample_build_gives_the_golden_bytes(tmp_path: Path, monkeypatch: pytest
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
     out = tmp_path / "reports"
-    args = ["build", "sample_data/2025-11", "--period", "2025-11", "--prior", "sample_data/2025-10", "--out", str(out)]
+    args = [
+        "build",
+        "sample_data/2025-11",
+        "--period",
+        "2025-11",
+        "--prior",
+        "sample_data/2025-10",
+        "--register",
+        "sample_data/register.csv",
+        "--out",
+        str(out),
+    ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     digests = {name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in GOLDEN}

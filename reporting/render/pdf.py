@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import cache
 from importlib.resources import files
@@ -33,6 +33,7 @@ from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from reporting.config import Band, Level, Thresholds
+from reporting.contract import EXCHANGE_TYPES
 from reporting.findings import CATALOGUE
 from reporting.metrics.period import compute_period_bounds
 from reporting.render import charts
@@ -233,6 +234,7 @@ def build_view(report: Report) -> dict[str, Any]:
         "lending": build_lending(report, figures["lending"]),
         "incidents": build_incidents(report, figures["incidents"]),
         "quality": build_quality(report),
+        "filing": build_filing(report),
         "thresholds": build_thresholds(report.thresholds),
         "provenance": build_provenance(report),
     }
@@ -540,6 +542,40 @@ def build_quality(report: Report) -> dict[str, Any]:
         "fixes": [
             {"code": code, "severity": CATALOGUE[code].severity, "fix": CATALOGUE[code].fix} for code in codes_seen
         ],
+    }
+
+
+FILING_STATUS_ORDER = {"missing": 0, "rejected": 1, "late": 2, "on_time": 3}
+
+
+def build_filing(report: Report) -> dict[str, Any] | None:
+    """The register's view: who was expected and how each filed, the missing and late ones first; None without one.
+
+    A missing or rejected entity's share is its last-known part of the market (`share_period`).
+    """
+    coverage = report.metrics.coverage.filing
+    if coverage is None:
+        return None
+    lines = sorted(
+        (
+            {
+                **asdict(detail),
+                "type": ENTITY_TYPE_LABELS.get(detail.entity_type, detail.entity_type),
+                "market": "open interest" if detail.entity_type in EXCHANGE_TYPES else "lending and DAT debt",
+            }
+            for detail in report.metrics.filing_details
+        ),
+        key=lambda line: (FILING_STATUS_ORDER[line["status"]], line["entity"]),
+    )
+    return {
+        "expected": coverage.expected,
+        "on_time": sum(line["status"] == "on_time" for line in lines),
+        "lines": lines,
+        "absent": [line for line in lines if line["status"] in ("missing", "rejected")],
+        "late": [line for line in lines if line["status"] == "late"],
+        "unregistered": coverage.unregistered,
+        "missing_oi_share": coverage.missing_oi_share,
+        "missing_lending_share": coverage.missing_lending_share,
     }
 
 

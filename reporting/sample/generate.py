@@ -625,7 +625,9 @@ class SampleSubmission:
 
 def _header(entity: Entity, period: Period, rng: np.random.Generator) -> dict[str, object]:
     submitted = period.end + pd.Timedelta(
-        days=int(rng.integers(2, 9)), hours=int(rng.integers(7, 18)), minutes=int(rng.integers(0, 60))
+        days=int(rng.integers(*entity.files_days_after)),
+        hours=int(rng.integers(7, 18)),
+        minutes=int(rng.integers(0, 60)),
     )
     return {
         "schema_version": SCHEMA_VERSION,
@@ -665,10 +667,12 @@ def generate_period(period: str, seed: int = 7, liquidations: int = 20_000) -> l
     when = parse_period(period)
     scenario = scenario_for(when)
     prices = _hourly_prices(scenario, when, _rng(seed, when, 0))
-    venues = [e for e in ENTITIES if e.entity_type in ("cex", "dex")]
+    venues = [e for e in ENTITIES if e.entity_type in ("cex", "dex") and e.reports(period)]
     events = _liquidation_events(scenario, when, venues, liquidations, _rng(seed, when, 1))
     submissions = []
     for index, entity in enumerate(ENTITIES):
+        if not entity.reports(period):
+            continue
         rng = _rng(seed, when, 100 + index)
         tables: dict[str, pd.DataFrame] = {}
         liquidation_rows = None

@@ -62,6 +62,14 @@ class Entity:
     chains: tuple[tuple[str, float], ...] = ()
     funded_onchain_usd: float = 0.0
     unsecured_usd: float = 0.0
+    files_days_after: tuple[int, int] = (2, 9)
+    """Days after the period ends that the submission is sent, drawn from [low, high): due on the 15th, so a
+    range past 15 makes a late filer."""
+    reports_until: str | None = None
+    """The last period the entity reports (YYYY-MM); later periods have no submission from it."""
+
+    def reports(self, period: str) -> bool:
+        return self.reports_until is None or period <= self.reports_until
 
 
 def _perps(*pairs: tuple[str, str]) -> tuple[Instrument, ...]:
@@ -220,6 +228,7 @@ ENTITIES: tuple[Entity, ...] = (
         attestation_name="Lukas Baumann",
         lending_usd=6.3e9,
         funded_onchain_usd=0.5e9,
+        files_days_after=(17, 20),
     ),
     Entity(
         "copperleaf-capital",
@@ -310,7 +319,25 @@ ENTITIES: tuple[Entity, ...] = (
         attestation_name="Eleanor Shaw",
         attestation_role="Chief Financial Officer",
     ),
+    # Last in the list, so that the other entities' random streams do not move: a venue in the register that
+    # stops reporting after October 2025, the missing filer of November.
+    Entity(
+        "pinecrest-perps",
+        "Pinecrest Perps",
+        "dex",
+        "folder",
+        "csv",
+        attestation_name="Tomas Varga",
+        attestation_role="Protocol Risk Lead",
+        market_share=0.04,
+        event_prefix="PCP",
+        instruments=_perps(("BTC-PERP", "BTC"), ("ETH-PERP", "ETH")),
+        funding_interval_hours=1,
+        reports_until="2025-10",
+    ),
 )
+REGISTERED_FROM = "2024-01"
+"""The first period every sample entity must report, in the sample register."""
 
 
 def lei_for(entity_id: str, lou_prefix: str) -> str:

@@ -12,6 +12,8 @@ import pytest
 
 from reporting.contract import TABLES, TABLES_BY_ENTITY, Header, lei_checksum_valid
 from reporting.ingest.read import read_submission
+from reporting.ingest.register import read_register
+from reporting.pipeline import compute_period
 from reporting.sample.generate import (
     COMMITTED_SAMPLES,
     MIN_LIQUIDATIONS,
@@ -19,6 +21,7 @@ from reporting.sample.generate import (
     generate_period,
     write_sample,
 )
+from reporting.sample.register import write_register
 from reporting.sample.rejected import REJECTED, write_rejected
 from reporting.sample.write import write_submission
 from reporting.validate.folder import validate_folder
@@ -190,7 +193,8 @@ def test_lending_figures_are_near_the_targets(november: list[SampleSubmission]) 
 
 def test_october_is_the_prior_month_with_smaller_books(small: list[SampleSubmission]) -> None:
     october, november = generate_period("2025-10", liquidations=SMALL), small
-    assert [s.header["entity_id"] for s in october] == [s.header["entity_id"] for s in november]
+    # Pinecrest Perps reports until October and is November's missing filer.
+    assert [s.header["entity_id"] for s in october] == [s.header["entity_id"] for s in november] + ["pinecrest-perps"]
     assert {s.header["lei"] for s in october} == {s.header["lei"] for s in november}
     oct_loans, nov_loans = (
         _stacked(october, "loans")["borrowed_usd"].sum(),
@@ -280,6 +284,23 @@ def test_committed_sample_data_is_what_the_generator_writes(tmp_path: Path) -> N
         for file in (f for f in fresh if f.suffix in (".csv", ".json")):
             assert (SAMPLE_DATA / period / file).read_bytes() == (tmp_path / period / file).read_bytes(), file
     assert sum(p.stat().st_size for p in (SAMPLE_DATA / "2025-11").rglob("*") if p.is_file()) < 5 * 1024**2
+
+
+def test_the_committed_register_is_what_the_generator_writes(tmp_path: Path) -> None:
+    assert (SAMPLE_DATA / "register.csv").read_text(encoding="utf-8") == write_register(
+        tmp_path / "register.csv"
+    ).read_text(encoding="utf-8")
+
+
+def test_november_has_one_late_and_one_missing_filer() -> None:
+    register = read_register(SAMPLE_DATA / "register.csv")
+    metrics = compute_period(SAMPLE_DATA / "2025-11", "2025-11", register=register).metrics.to_dict()
+    statuses = metrics["coverage"]["filing_status"]
+    assert {name: status for name, status in statuses.items() if status != "on_time"} == {
+        "Lanternfield Lending": "late",
+        "Pinecrest Perps": "missing",
+    }
+    assert [filer["entity"] for filer in metrics["coverage"]["late"]] == ["Lanternfield Lending"]
 
 
 def test_rejected_examples_show_their_mistake(tmp_path: Path) -> None:
