@@ -172,6 +172,52 @@ def build(
 
 
 @cli.command()
+@click.argument("submissions", type=click.Path(exists=True, path_type=Path))
+@click.option("--period", callback=_period, metavar="YYYY-MM", required=True, help="The month being reported.")
+@click.option("--entity", "entities", multiple=True, metavar="ID", help="The entity_id of a firm; may be repeated.")
+@click.option("--all", "every", is_flag=True, help="One letter per firm: every firm expected or that submitted.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for the letters.")
+@REGISTER
+@click.option("--authority", default="Supervisory Authority", show_default=True, help="The issuing authority.")
+@click.option("--classification", default="RESTRICTED", show_default=True, help="The letters' marking.")
+@JOBS
+def letter(
+    submissions: Path,
+    period: str,
+    entities: tuple[str, ...],
+    every: bool,
+    out: Path,
+    register: Register | None,
+    authority: str,
+    classification: str,
+    jobs: int,
+) -> None:
+    """Write a feedback letter (PDF) per firm for PERIOD from the SUBMISSIONS folder into --out.
+
+    A letter gives the firm's filing status, this month's findings grouped by code with how to fix
+    each, and its record over the last 12 months; it holds that firm's data only. Name firms with
+    --entity ID, or write one letter per firm with --all. Files: letter-<period>-<entity_id>.pdf.
+    """
+    if every == bool(entities):
+        raise click.UsageError("Give --entity ID (one or more) or --all.")
+    presentation = ReportOptions(classification=classification, authority=authority)
+    try:
+        written = pipeline.run_letters(
+            submissions,
+            period,
+            out,
+            entities=None if every else list(entities),
+            register=register,
+            presentation=presentation,
+            jobs=jobs,
+        )
+    except pipeline.BuildError as error:
+        raise click.ClickException(str(error)) from None
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
 @click.option("--defaults", is_flag=True, required=True, help="Print the default thresholds file.")
 def config(defaults: bool) -> None:
     """Print the thresholds configuration file with the defaults of the metrics specification."""

@@ -37,6 +37,7 @@ from reporting.metrics.filing import (
     list_filings,
 )
 from reporting.metrics.partials import Partials
+from reporting.metrics.record import compute_period_records, compute_scorecard
 from reporting.render.model import Report, ReportOptions
 from reporting.render.validation import validation_to_dict
 from reporting.validate.folder import validate_folder
@@ -256,6 +257,54 @@ def run_build(
     }
     documents[f"manifest-{period}.json"] = _json_bytes(manifest)
     return BuildResult(computed.submissions, report, publish(documents, out))
+
+
+def run_letters(
+    submissions_path: Path,
+    period: str,
+    out: Path,
+    *,
+    entities: list[str] | None = None,
+    register: Register | None = None,
+    limits: Limits | None = None,
+    presentation: ReportOptions | None = None,
+    jobs: int = 1,
+) -> list[Path]:
+    """Write the feedback letter of each of `entities` (entity_ids; None: every firm) for `period` into `out`.
+
+    Every firm is each entity the register expects in the period and each one that sent a submission.
+    The firm's record over the last 12 periods holds the periods known: this one. The letters are
+    published together, as a build's outputs are.
+    """
+    from reporting.render.letter import Letter, render_letter
+
+    submissions = validate_folder(submissions_path, period, limits, jobs=jobs, findings_only=True, register=register)
+    records = compute_period_records(period, submissions, register)
+    wanted = list(records) if entities is None else entities
+    unknown = [entity_id for entity_id in wanted if entity_id not in records]
+    if unknown:
+        raise BuildError(
+            f"No submission for {period} and no register entry expected in it for entity {', '.join(unknown)}."
+        )
+    options = replace(presentation or ReportOptions(), generated_at=_run_time())
+    documents = {}
+    for entity_id in wanted:
+        own = [s for s in submissions if s.header is not None and s.header.entity_id == entity_id]
+        entry = None if register is None else register.find(entity_id)
+        named = entry or own[-1].header
+        assert named is not None  # an entity with a record is in the register or sent a submission
+        letter = Letter(
+            period=period,
+            entity_id=entity_id,
+            entity_name=named.entity_name,
+            entity_type=named.entity_type,
+            record=records[entity_id],
+            scorecard=compute_scorecard(entity_id, period, {period: records}),
+            submissions=own,
+            options=options,
+        )
+        documents[f"letter-{period}-{entity_id}.pdf"] = render_letter(letter)
+    return publish(documents, out)
 
 
 class Rendering:

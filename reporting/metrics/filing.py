@@ -47,6 +47,19 @@ def list_filings(submissions: Iterable[ValidatedSubmission]) -> list[Filing]:
     ]
 
 
+def days_late_of(filing: Filing, period: str, register: Register | None) -> int:
+    """Whole days the filing came after its due date (the register's due day for its entity, else the 15th)."""
+    entry = None if register is None else register.find(filing.entity_id)
+    return days_late(filing.submitted_at, due_at(period, entry.due_day if entry else None))
+
+
+def filing_status(days_late_of_accepted: int | None, sent: bool) -> FilingStatus:
+    """An entity's status: from the days late of its accepted submission (None if none), and whether it sent any."""
+    if days_late_of_accepted is None:
+        return "rejected" if sent else "missing"
+    return "late" if days_late_of_accepted else "on_time"
+
+
 @dataclass(frozen=True)
 class EntityFigure:
     """An entity's part of the market in one period: the amount (USD) and its share of the market (0–1)."""
@@ -195,10 +208,8 @@ def compute_filing_coverage(
     details = []
     for entry in register.expected(period):
         filing = accepted.get(entry.entity_id)
-        late = None if filing is None else days_late(filing.submitted_at, due_at(period, entry.due_day))
-        status: FilingStatus = (
-            ("late" if late else "on_time") if filing else "rejected" if entry.entity_id in sent else "missing"
-        )
+        late = None if filing is None else days_late_of(filing, period, register)
+        status = filing_status(late, entry.entity_id in sent)
         figure = current.get(entry.entity_id) if filing else earlier.get(entry.entity_id)
         details.append(
             FilingDetail(
@@ -231,9 +242,9 @@ def compute_filing_coverage(
 def _late_filers(register: Register, period: str, accepted: Iterable[Filing]) -> list[LateFiler]:
     late = []
     for filing in accepted:
-        entry = register.find(filing.entity_id)
-        days = days_late(filing.submitted_at, due_at(period, entry.due_day if entry else None))
+        days = days_late_of(filing, period, register)
         if days:
+            entry = register.find(filing.entity_id)
             name = entry.entity_name if entry else filing.entity_name
             late.append(LateFiler(name, format_timestamp(pd.Timestamp(filing.submitted_at)), days))
     return sorted(late, key=lambda filer: filer.entity)

@@ -41,8 +41,8 @@ from reporting.render.format import FILTERS, format_shortened
 from reporting.render.model import Report
 
 ASSET_SCHEME = "riskreport-asset:"
-ASSETS = {"report.css": "text/css"}
-"""The files of `reporting.templates` the PDF may load, with their media types."""
+ASSETS = {"report.css": "text/css", "letter.css": "text/css"}
+"""The files of `reporting.templates` the PDF and the letters may load, with their media types."""
 
 INCIDENT_ROWS_CAP = 25
 """Major and significant incidents listed in full; past this the table says how many more there are."""
