@@ -37,7 +37,7 @@ from reporting.metrics.filing import (
     list_filings,
 )
 from reporting.metrics.partials import Partials
-from reporting.metrics.record import compute_period_records, compute_scorecard
+from reporting.metrics.record import compute_period_records, compute_scorecard, compute_scorecards, name_entities
 from reporting.render.model import Report, ReportOptions
 from reporting.render.validation import validation_to_dict
 from reporting.validate.folder import validate_folder
@@ -234,6 +234,11 @@ def run_build(
         report_id=f"RR-{period}-{hashlib.sha256(metrics_json).hexdigest()[:10].upper()}",
         metrics_json=metrics_json,
         options=replace(presentation or ReportOptions(), generated_at=_run_time()),
+        scorecards=compute_scorecards(
+            period,
+            {period: compute_period_records(period, computed.submissions, register)},
+            {entity_id: name for entity_id, (name, _) in name_entities(computed.submissions, register).items()},
+        ),
     )
     with _collection_paused_for_existing_objects():
         pdf = Rendering(render_pdf, report, in_child=jobs > 1)
@@ -288,18 +293,17 @@ def run_letters(
         )
     options = replace(presentation or ReportOptions(), generated_at=_run_time())
     documents = {}
+    names = name_entities(submissions, register)
     for entity_id in wanted:
         own = [s for s in submissions if s.header is not None and s.header.entity_id == entity_id]
-        entry = None if register is None else register.find(entity_id)
-        named = entry or own[-1].header
-        assert named is not None  # an entity with a record is in the register or sent a submission
+        entity_name, entity_type = names[entity_id]
         letter = Letter(
             period=period,
             entity_id=entity_id,
-            entity_name=named.entity_name,
-            entity_type=named.entity_type,
+            entity_name=entity_name,
+            entity_type=entity_type,
             record=records[entity_id],
-            scorecard=compute_scorecard(entity_id, period, {period: records}),
+            scorecard=compute_scorecard(entity_id, entity_name, period, {period: records}),
             submissions=own,
             options=options,
         )

@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = {
     "metrics-2025-11.json": "223510564fedf7c298a30f6442a106ad5c98b1525712d439515d5d46e7133c01",
     "validation-2025-11.json": "ccae57f3fe17382508348c8aa9056c43c37641c462243872c109477725dfcf29",
-    "manifest-2025-11.json": "224307ad0384313a7afe98fa7c29a4023dbcba00248082548d91a06387dcd3e4",
+    "manifest-2025-11.json": "231e4d61c205621785bda11b9febd07726fb3da4b95e2bce81d355e878e1cfca",
     "report-2025-11.xlsx": "3375d11397fb2f35e89f1911c2acf54fd4d2ae0ae90a478df12244701b6b7778",
-    "report-2025-11.pdf": "05ce51cd95a1c4cf6a45c4701ddc8a0b4187b943c9031e8e78d427eebcad62cf",
+    "report-2025-11.pdf": "b6a61efaed6b7b30424662b4a92a9c1010dcc1e96ce3861f4c37c59e2c5ff725",
 }
 
 

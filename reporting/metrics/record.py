@@ -84,6 +84,7 @@ class Scorecard:
     """An entity's record over the last periods: filings by status, findings per submission, restatements."""
 
     entity_id: str
+    entity: str
     periods: list[str]
     records: list[PeriodRecord | None]
     on_time: int
@@ -103,9 +104,13 @@ def last_periods(period: str, count: int = SCORECARD_PERIODS) -> list[str]:
 
 
 def compute_scorecard(
-    entity_id: str, period: str, records: Mapping[str, Mapping[str, PeriodRecord]], count: int = SCORECARD_PERIODS
+    entity_id: str,
+    entity: str,
+    period: str,
+    records: Mapping[str, Mapping[str, PeriodRecord]],
+    count: int = SCORECARD_PERIODS,
 ) -> Scorecard:
-    """The scorecard of `entity_id` over the `count` periods ending with `period`.
+    """The scorecard of `entity_id` (named `entity`) over the `count` periods ending with `period`.
 
     `records` maps periods to that period's {entity_id: record}; a period it lacks, or in which the
     entity has no record (not expected and nothing sent), counts for nothing.
@@ -116,6 +121,7 @@ def compute_scorecard(
     sent = sum(r.submissions for r in kept)
     return Scorecard(
         entity_id=entity_id,
+        entity=entity,
         periods=periods,
         records=found,
         on_time=sum(r.status == "on_time" for r in kept),
@@ -127,3 +133,23 @@ def compute_scorecard(
         warnings_per_submission=sum(r.warnings for r in kept) / sent if sent else None,
         restatements=sum(r.restatements for r in kept),
     )
+
+
+def compute_scorecards(
+    period: str, records: Mapping[str, Mapping[str, PeriodRecord]], names: Mapping[str, str]
+) -> list[Scorecard]:
+    """The scorecard of every entity with a record in the last 12 periods, by name; `names` maps ids to names."""
+    periods = last_periods(period)
+    entity_ids = {entity_id for p in periods for entity_id in records.get(p, {})}
+    cards = [compute_scorecard(e, names.get(e, e), period, records) for e in entity_ids]
+    return sorted(cards, key=lambda card: (card.entity, card.entity_id))
+
+
+def name_entities(submissions: Sequence[ValidatedSubmission], register: Register | None) -> dict[str, tuple[str, str]]:
+    """{entity_id: (entity_name, entity_type)}: as the register gives them, else as the latest submission does."""
+    named: dict[str, tuple[str, str]] = {
+        s.header.entity_id: (s.header.entity_name, s.header.entity_type) for s in submissions if s.header
+    }
+    if register is not None:
+        named.update({entry.entity_id: (entry.entity_name, entry.entity_type) for entry in register.entries})
+    return named

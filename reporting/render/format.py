@@ -90,6 +90,13 @@ def format_number(value: float | None) -> str:
     return f"{value:,.10g}"
 
 
+def format_average(value: float | None) -> str:
+    """An average count, such as findings per submission, with two decimals: 0.33."""
+    if value is None:
+        return NOT_AVAILABLE
+    return f"{value:,.2f}"
+
+
 def format_minutes(value: float | None) -> str:
     """A duration in minutes as hours and minutes: 292 → 4 h 52 min."""
     if value is None:
@@ -131,6 +138,7 @@ FILTERS: dict[str, Callable[[Any], str]] = {
     "ratio": format_ratio,
     "count": format_count,
     "number": format_number,
+    "average": format_average,
     "minutes": format_minutes,
     "hours": format_hours,
     "timestamp": format_timestamp,

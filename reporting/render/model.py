@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from reporting.config import Thresholds
 from reporting.metrics.compute import Metrics
 from reporting.metrics.partials import Partials
+from reporting.metrics.record import Scorecard
 from reporting.validate.model import ValidatedSubmission
 
 
@@ -41,6 +42,7 @@ class Report:
       (the manifest without its outputs).
     - report_id: a stable identifier of this report, derived from its figures.
     - metrics_json: the bytes of metrics-<period>.json, to embed in the outputs.
+    - scorecards: each firm's filing and data-quality record over the last 12 periods known.
     """
 
     period: str
@@ -52,3 +54,4 @@ class Report:
     report_id: str
     metrics_json: bytes
     options: ReportOptions
+    scorecards: list[Scorecard] = field(default_factory=list)

@@ -235,6 +235,7 @@ def build_view(report: Report) -> dict[str, Any]:
         "incidents": build_incidents(report, figures["incidents"]),
         "quality": build_quality(report),
         "filing": build_filing(report),
+        "scorecards": build_scorecards(report),
         "thresholds": build_thresholds(report.thresholds),
         "provenance": build_provenance(report),
     }
@@ -576,6 +577,17 @@ def build_filing(report: Report) -> dict[str, Any] | None:
         "unregistered": coverage.unregistered,
         "missing_oi_share": coverage.missing_oi_share,
         "missing_lending_share": coverage.missing_lending_share,
+    }
+
+
+def build_scorecards(report: Report) -> dict[str, Any]:
+    """Each firm's record over the last 12 periods, and the periods of them that had a build."""
+    cards = report.scorecards
+    known = sorted({p for card in cards for p, r in zip(card.periods, card.records, strict=True) if r is not None})
+    return {
+        "first": cards[0].periods[0] if cards else report.period,
+        "periods_known": known,
+        "rows": [{k: v for k, v in asdict(card).items() if k != "records"} for card in cards],
     }
 
 
