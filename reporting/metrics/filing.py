@@ -153,7 +153,7 @@ class FilingDetail:
     """One expected entity's line of the filing-status table (not part of the metrics JSON).
 
     `share` is the last-known part of the market: this period's when the entity filed, else that of
-    `share_period`, the latest earlier period it filed.
+    `share_period`, the latest earlier period it filed; `amount_usd` is its part of the market then.
     """
 
     entity_id: str
@@ -165,6 +165,7 @@ class FilingDetail:
     days_late: int | None
     share: float | None
     share_period: str | None
+    amount_usd: float | None
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,7 @@ def compute_filing_coverage(
                 days_late=late,
                 share=None if figure is None else figure.share,
                 share_period=None if figure is None else figure.period,
+                amount_usd=None if figure is None else figure.amount_usd,
             )
         )
     details.sort(key=lambda d: d.entity)
@@ -233,8 +235,8 @@ def compute_filing_coverage(
         missing=[MissingFiler(d.entity, d.entity_type, d.status, d.share_period, d.share) for d in absent],
         late=_late_filers(register, period, accepted.values()),
         unregistered=sorted(entity_id for entity_id in accepted if register.find(entity_id) is None),
-        missing_oi_share=_missing_share([d for d in absent if d.entity_type in venue], earlier, open_interest_usd),
-        missing_lending_share=_missing_share([d for d in absent if d.entity_type not in venue], earlier, lending_usd),
+        missing_oi_share=_missing_share([d for d in absent if d.entity_type in venue], open_interest_usd),
+        missing_lending_share=_missing_share([d for d in absent if d.entity_type not in venue], lending_usd),
     )
     return coverage, details
 
@@ -250,12 +252,10 @@ def _late_filers(register: Register, period: str, accepted: Iterable[Filing]) ->
     return sorted(late, key=lambda filer: filer.entity)
 
 
-def _missing_share(
-    absent: Sequence[FilingDetail], earlier: Mapping[str, EntityFigure], total: float | None
-) -> float | None:
+def _missing_share(absent: Sequence[FilingDetail], total: float | None) -> float | None:
     if not absent:
         return 0.0
-    missing_usd = sum(earlier[d.entity_id].amount_usd for d in absent if d.entity_id in earlier)
+    missing_usd = sum(d.amount_usd or 0.0 for d in absent)
     whole = (total or 0.0) + missing_usd
     return missing_usd / whole if whole else None
 
