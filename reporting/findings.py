@@ -92,7 +92,10 @@ CATALOGUE: dict[str, Code] = {
     "entity-period-duplicate": Code(
         "error", "Send one submission per entity and month, or mark the newer one with restates."
     ),
-    "restates-unknown": Code("warning", "Check restates: no submission with that submission_id is in the folder."),
+    "restates-unknown": Code(
+        "warning",
+        "Check restates: no submission with that submission_id is in the folder or in the history of earlier builds.",
+    ),
     # Register of expected filers (only with --register)
     "entity-not-registered": Code(
         "warning", "Check entity_id against the register of expected filers, or ask the supervisor to add the entity."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
@@ -29,6 +29,7 @@ def validate_folder(
     jobs: int = 1,
     findings_only: bool = False,
     register: Register | None = None,
+    known_submissions: Collection[str] = frozenset(),
 ) -> list[ValidatedSubmission]:
     """Read and validate every submission under `path` (a submissions folder or one submission).
 
@@ -41,7 +42,8 @@ def validate_folder(
     the SHA-256 of the files (only a build's manifest needs them) nor the typed tables are kept, and what is
     left of a submission is small enough to send back from a worker process, so several submissions at once
     are validated in forked processes, which share no interpreter lock. With a `register` of expected
-    filers, its rules run last (`reporting.validate.register`).
+    filers, its rules run last (`reporting.validate.register`). `known_submissions` are the submission_ids
+    accepted in earlier builds (from the history): a restatement may name one of them.
     """
     limits = limits or Limits()
     paths, stray = discover_submissions(path, limits)
@@ -61,7 +63,7 @@ def validate_folder(
         # The progress shown advances as each submission's result comes in, in folder order.
         submissions = [done for _, done in zip(progress(paths), pool.map(validate, paths), strict=True)]
     submissions += [reject_unrecognised(finding) for finding in stray]
-    apply_folder_rules(submissions)
+    apply_folder_rules(submissions, known_submissions)
     if register is not None:
         apply_register_rules(submissions, register)
     return submissions
@@ -82,12 +84,13 @@ def reject_unrecognised(finding: Finding) -> ValidatedSubmission:
     return submission
 
 
-def apply_folder_rules(submissions: list[ValidatedSubmission]) -> None:
+def apply_folder_rules(submissions: list[ValidatedSubmission], known_submissions: Collection[str] = ()) -> None:
     """Duplicate submission ids, restatements, and one accepted submission per entity and period.
 
     Order matters: a duplicated id rejects both submissions; then an accepted submission that
     `restates` another marks that one restated; then, among what is still accepted, two
-    submissions of one entity for one period are an error on both.
+    submissions of one entity for one period are an error on both. A restatement of a submission
+    accepted in an earlier build (one of `known_submissions`) replaces it there: nothing to mark here.
     """
     ids = Counter(s.header_values.get("submission_id") for s in submissions if s.header_values.get("submission_id"))
     for submission in submissions:
@@ -106,13 +109,15 @@ def apply_folder_rules(submissions: list[ValidatedSubmission]) -> None:
         if submission.status != "accepted" or submission.header is None or submission.header.restates is None:
             continue
         target = by_id.get(submission.header.restates)
+        if target is None and submission.header.restates in known_submissions:
+            continue
         if target is None:
             submission.add(
                 _header_finding(
                     "restates-unknown",
                     submission,
                     "restates",
-                    f"No submission {submission.header.restates} is in the folder to be restated.",
+                    f"No submission {submission.header.restates} is in the folder or the history to be restated.",
                 )
             )
         else:

@@ -63,3 +63,11 @@ def test_capped_findings_are_all_counted(tmp_path: Path) -> None:
     [case] = [case for case in FOLDER_CASES if case.code == "findings-capped"]
     [submission] = validate_folder(case.write(tmp_path), "2025-11")
     assert submission.finding_counts["value-not-allowed"] == 1500
+
+
+def test_a_restatement_of_a_submission_known_from_an_earlier_build_is_no_finding(tmp_path: Path) -> None:
+    [case] = [case for case in FOLDER_CASES if case.code == "restates-unknown"]
+    [submission] = validate_folder(
+        case.write(tmp_path), "2025-11", known_submissions={"11111111-2a4b-4c5d-9e8f-7a6b5c4d3e2f"}
+    )
+    assert submission.findings == [] and submission.status == "accepted"
