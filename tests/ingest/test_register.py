@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -123,3 +124,12 @@ def test_days_late_round_up_and_the_due_instant_itself_is_on_time() -> None:
     assert days_late(due + second, due) == 1
     assert days_late(due + timedelta(days=1), due) == 1
     assert days_late(due + timedelta(days=1) + second, due) == 2
+
+
+def test_validate_with_the_sample_register_warns_of_the_late_filer_and_still_exits_0() -> None:
+    root = Path(__file__).resolve().parents[2] / "sample_data"
+    args = ["validate", str(root / "2025-11"), "--register", str(root / "register.csv"), "--format", "json"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    found = {(s["entity_id"], f["code"]) for s in json.loads(result.output)["submissions"] for f in s["findings"]}
+    assert found == {("lanternfield-lending", "submission-late")}
