@@ -54,6 +54,7 @@ class FlagThresholds:
     major_incident: Level
     incident_in_liquidation_window: Level
     debt_growth: Level
+    filing_coverage: Level
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ FLAG_KEYS: dict[str, dict[str, ValueKind]] = {
     "major_incident": {"red": "count", "amber": "count"},
     "incident_in_liquidation_window": {"red": "count", "amber": "count"},
     "debt_growth": {"red": "number", "amber": "number"},
+    "filing_coverage": {"red": "number"},
 }
 OPTIONAL = {("incident_in_liquidation_window", "amber")}
 SEVERITY_KEYS: dict[str, ValueKind] = {

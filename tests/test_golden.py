@@ -17,11 +17,11 @@ from reporting.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 
 GOLDEN = {
-    "metrics-2025-11.json": "223510564fedf7c298a30f6442a106ad5c98b1525712d439515d5d46e7133c01",
+    "metrics-2025-11.json": "2f9e7e5f3897393b0131267f1941bcc0c91a3624839e89da311d2282e4fe0cae",
     "validation-2025-11.json": "ccae57f3fe17382508348c8aa9056c43c37641c462243872c109477725dfcf29",
-    "manifest-2025-11.json": "231e4d61c205621785bda11b9febd07726fb3da4b95e2bce81d355e878e1cfca",
-    "report-2025-11.xlsx": "3375d11397fb2f35e89f1911c2acf54fd4d2ae0ae90a478df12244701b6b7778",
-    "report-2025-11.pdf": "b6a61efaed6b7b30424662b4a92a9c1010dcc1e96ce3861f4c37c59e2c5ff725",
+    "manifest-2025-11.json": "6ea94f82dcf5f6303849807f1e336af24a1702cde9cb37784cd3aba48722ce49",
+    "report-2025-11.xlsx": "b9b6fdc8d56cf96ec9778e937dfc7ffdf0616cfaa29a16afcd725d32ed8e9976",
+    "report-2025-11.pdf": "f65230a80cf8156339a685c231c84775033891f521a258d3f68ab164da749697",
 }
 
 

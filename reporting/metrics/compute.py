@@ -124,6 +124,7 @@ def compute_metrics_from_partials(
         debt_change_pct=None if debt is None else debt.change_pct,
         has_prior=prior is not None,
         thresholds=thresholds.flags,
+        coverage=coverage.to_dict(),
     )
     return Metrics(
         period=period,

@@ -8,7 +8,7 @@ would raise it first (amber, or red when the flag has no amber level). `reason` 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -46,11 +46,13 @@ def compute_flags(
     debt_change_pct: float | None,
     has_prior: bool,
     thresholds: FlagThresholds,
+    coverage: Mapping[str, object] | None = None,
 ) -> list[Flag]:
-    """The eight flags, in the specification's order.
+    """The flags, in the specification's order: eight, and `filing_coverage` when a register was given.
 
     `figures` maps the sections derivatives, lending and incidents to their figures (as in the metrics
-    JSON); `debt_change_pct` is changes.lending.total_industry_debt_usd.change_pct.
+    JSON); `debt_change_pct` is changes.lending.total_industry_debt_usd.change_pct; `coverage` is the
+    coverage section, which holds the register figures when there was a register.
     """
     derivatives, lending, incidents = figures["derivatives"], figures["lending"], figures["incidents"]
     by_severity = incidents.get("by_severity")
@@ -96,7 +98,39 @@ def compute_flags(
             format_change,
             missing="no prior period given" if not has_prior else "total industry debt not available in both periods",
         ),
+        *(
+            []
+            if coverage is None or "filing_status" not in coverage
+            else [flag_filing_coverage(coverage, thresholds.filing_coverage)]
+        ),
     ]
+
+
+def flag_filing_coverage(coverage: Mapping[str, object], level: Level) -> Flag:
+    """Red when the larger missing share (open interest or lending) is above red; amber when any expected filer
+    is missing, rejected or late; the value is that larger share, and its metric the share it came from."""
+    shares = {
+        key: share
+        for key in ("missing_oi_share", "missing_lending_share")
+        if (share := _number(coverage.get(key))) is not None
+    }
+    statuses = coverage.get("filing_status")
+    behind = sorted(
+        {str(status) for status in statuses.values() if status != "on_time"} if isinstance(statuses, dict) else set()
+    )
+    flag_id = "filing_coverage"
+    if not shares:
+        return Flag(flag_id, "coverage.missing_oi_share", None, level.red, "n/a", "missing shares not available")
+    key = max(shares, key=lambda k: shares[k])
+    value, metric = shares[key], f"coverage.{key}"
+    label = "share of " + ("open interest" if key == "missing_oi_share" else "lending") + " not filed"
+    if value > level.red:
+        reason = f"{label} {format_share(value)} above the red threshold {format_share(level.red)}"
+        return Flag(flag_id, metric, value, level.red, "red", reason)
+    if behind:
+        reason = f"expected filers {', '.join(behind)}; {label} {format_share(value)}"
+        return Flag(flag_id, metric, value, level.red, "amber", reason)
+    return Flag(flag_id, metric, value, level.red, "green", "every expected filer filed on time")
 
 
 def flag_above(

@@ -77,6 +77,7 @@ FLAG_TITLES = {
     "major_incident": "Major incident",
     "incident_in_liquidation_window": "Incident in the peak liquidation window",
     "debt_growth": "Debt growth",
+    "filing_coverage": "Filing coverage",
 }
 FLAG_METRIC_FILTERS = {
     "oi_concentration": "hhi",
@@ -87,6 +88,7 @@ FLAG_METRIC_FILTERS = {
     "major_incident": "count",
     "incident_in_liquidation_window": "count",
     "debt_growth": "change_pct",
+    "filing_coverage": "share",
 }
 ENTITY_TYPE_LABELS = {
     "cex": "centralised exchange",

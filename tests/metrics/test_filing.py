@@ -177,3 +177,42 @@ def test_the_prior_folder_gives_each_entity_its_part_of_the_market(tmp_path: Pat
         "pinecrest-perps": EntityFigure("2025-10", 1_300_000_000.0, 1.0),
         "harbor-credit": EntityFigure("2025-10", 5_000_000_000.0, 5 / 8),
     }
+
+
+def test_the_flag_is_red_when_the_missing_share_is_over_10_percent(november: Path) -> None:
+    earlier = {"pinecrest-perps": OCTOBER_PINECREST, "harbor-credit": OCTOBER_HARBOR}
+    flags = compute_period(november, "2025-11", register=REGISTER, earlier=earlier).metrics.to_dict()["flags"]
+    [flag] = [f for f in flags if f["id"] == "filing_coverage"]
+    # The larger share is lending's: Harbor's 5,000M of 13,000M.
+    assert flag["status"] == "red" and flag["metric"] == "coverage.missing_lending_share"
+    assert flag["value"] == pytest.approx(5000 / 13000) and flag["threshold"] == 0.10
+
+
+@pytest.mark.parametrize(
+    ("pinecrest_usd", "status"),
+    [
+        (1300e6 / 9, "amber"),  # exactly 10 % of (1,300M + its 144.4M): not over
+        (1300e6 / 9 + 1000, "red"),
+    ],
+)
+def test_the_flag_goes_red_only_above_10_percent(november: Path, pinecrest_usd: float, status: str) -> None:
+    register = Register("r.csv", "", REGISTER.entries[:4])
+    earlier = {"pinecrest-perps": EntityFigure("2025-10", pinecrest_usd, 0.1)}
+    metrics = compute_period(november, "2025-11", register=register, earlier=earlier).metrics.to_dict()
+    [flag] = [f for f in metrics["flags"] if f["id"] == "filing_coverage"]
+    assert metrics["coverage"]["missing_lending_share"] == 0.0  # Harbor has no earlier figure here
+    assert flag["metric"] == "coverage.missing_oi_share" and flag["status"] == status
+
+
+def test_the_flag_is_amber_for_a_late_filer_alone_green_when_all_are_on_time(november: Path) -> None:
+    late_only = Register("r.csv", "", REGISTER.entries[:1])  # Northwind, late
+    on_time = Register("r.csv", "", REGISTER.entries[1:2])  # Strata, on time
+    for register, status in ((late_only, "amber"), (on_time, "green")):
+        flags = compute_period(november, "2025-11", register=register).metrics.to_dict()["flags"]
+        [flag] = [f for f in flags if f["id"] == "filing_coverage"]
+        assert (flag["status"], flag["value"]) == (status, 0.0)
+
+
+def test_without_a_register_there_is_no_filing_flag(november: Path) -> None:
+    flags = compute_period(november, "2025-11").metrics.to_dict()["flags"]
+    assert "filing_coverage" not in {f["id"] for f in flags}
