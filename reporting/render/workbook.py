@@ -8,7 +8,7 @@ every finding and `Lineage` every input file with its SHA-256.
 
 Names. Every scalar figure has a workbook-level defined name: the path of the figure in the metrics JSON
 with `_` between the parts, e.g. `lending_onchain_share`, `derivatives_peak_24h_liquidations_total_usd`,
-`incidents_by_severity_major`, `changes_lending_cefi_usd_change_pct`, `flags_oi_concentration_status`
+`incidents_by_severity_major`, `changes_lending_cefi_usd_change_pct`, `flags_<flag id>_status`
 (flags are named by their id). The top-level `period` is named `period`. Entries of maps keyed by data
 (by venue, by asset, by lender, by category, by entity, collateral by asset) are listed on Summary under
 "Breakdowns" with a formula and a check, without a name: a venue's name is not a valid spreadsheet name.
@@ -27,7 +27,7 @@ the hourly grid has a row for every hour, whether or not it had events.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -43,11 +43,13 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reporting.config import Band
 from reporting.contract import EXCHANGE_TYPES, LENDER_TYPES
 from reporting.findings import CATALOGUE
 from reporting.metrics.audit import EVENTS_CAP, AuditTables, compute_audit_tables
 from reporting.metrics.changes import CHANGE_KEYS, MONEY_KEYS
 from reporting.metrics.derivatives import METHODS, WINDOW_HOURS
+from reporting.metrics.flags import FLAGS, FlagDefinition, RuleKind
 from reporting.metrics.incidents import DOWNTIME_CATEGORIES, INCIDENT_REPORTER_TYPES, SEVERITIES
 from reporting.metrics.lending import CREDIT_TYPES, LOAN_TYPES
 from reporting.metrics.partials import HIGH_LEVERAGE_BANDS
@@ -298,8 +300,10 @@ def render_workbook(report: Report) -> bytes:
 # Cells of the Summary sheet that other formulas use: the period bounds.
 PERIOD_START_CELL = "Summary!$B$4"
 PERIOD_END_CELL = "Summary!$B$5"
-# Threshold cells on Flags (column C = red, D = amber, ...) are filled in by _flag_figures.
-SEVERITY_ROW0 = 16
+# Threshold cells on Flags (column C = red, D = amber, ...) are filled in by _flag_figures: a row per flag
+# from FLAG_ROW0, then, after three rows, the incident-severity thresholds under their header.
+FLAG_ROW0 = 4
+SEVERITY_ROW0 = FLAG_ROW0 + len(FLAGS) + 4
 
 
 def _severity_cell(index: int) -> str:
@@ -1272,20 +1276,6 @@ def _changes_figures(metrics: dict[str, Any], sheets: dict[str, Ranges]) -> list
     return result
 
 
-FLAG_ROW0 = 4
-FLAG_METRICS = {
-    "oi_concentration": "derivatives.open_interest_hhi",
-    "liquidation_imbalance": "derivatives.liquidations_long_share",
-    "funding_stress": "derivatives.funding_rate_annualized",
-    "high_leverage": "derivatives.high_leverage_oi_share",
-    "lender_concentration": "lending.lender_hhi",
-    "major_incident": "incidents.by_severity.major",
-    "incident_in_liquidation_window": "incidents.in_peak_liquidation_window",
-    "debt_growth": "changes.lending.total_industry_debt_usd.change_pct",
-}
-"""The dotted path of each flag's figure (major_incident names the significant count when that set it amber)."""
-
-
 def _flag_figures(metrics: dict[str, Any], report: Report, sheet: Worksheet) -> list[Figure]:
     """Write the thresholds on Flags and return the flag figures (value, threshold, status) for Summary."""
     sheet["A1"] = "Flags: thresholds and statuses"
@@ -1312,82 +1302,35 @@ def _flag_figures(metrics: dict[str, Any], report: Report, sheet: Worksheet) -> 
         cell = sheet.cell(FLAG_ROW0 - 1, col, text)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
-    flags = report.thresholds.flags
     statuses = {flag["id"]: flag for flag in metrics["flags"]}
-    levels: list[tuple[str, str, Any]] = [
-        ("oi_concentration", "derivatives_open_interest_hhi", flags.oi_concentration),
-        ("liquidation_imbalance", "derivatives_liquidations_long_share", flags.liquidation_imbalance),
-        ("funding_stress", "derivatives_funding_rate_annualized", flags.funding_stress),
-        ("high_leverage", "derivatives_high_leverage_oi_share", flags.high_leverage),
-        ("lender_concentration", "lending_lender_hhi", flags.lender_concentration),
-        ("major_incident", "incidents_by_severity_major", flags.major_incident),
-        (
-            "incident_in_liquidation_window",
-            "incidents_in_peak_liquidation_window",
-            flags.incident_in_liquidation_window,
-        ),
-        ("debt_growth", "changes_lending_total_industry_debt_usd_change_pct", flags.debt_growth),
-    ]
     result = []
-    na = f'"{NOT_AVAILABLE}"'
-    for index, (flag_id, figure, level) in enumerate(levels):
+    for index, definition in enumerate(FLAGS):
         r = FLAG_ROW0 + index
-        red, amber, red_low, amber_low = (f"Flags!$C${r}", f"Flags!$D${r}", f"Flags!$E${r}", f"Flags!$F${r}")
-        sheet.cell(r, 1, flag_id)
-        sheet.cell(r, 2, figure)
-        if flag_id == "liquidation_imbalance":
-            values = [level.red_high, level.amber_high, level.red_low, level.amber_low]
-        else:
-            values = [level.red, level.amber]
+        cells = FlagCells(
+            figure=_name(*definition.metric.split(".")),
+            red=f"Flags!$C${r}",
+            amber=f"Flags!$D${r}",
+            red_low=f"Flags!$E${r}",
+            amber_low=f"Flags!$F${r}",
+        )
+        level = definition.levels(report.thresholds.flags)
+        sheet.cell(r, 1, definition.id)
+        sheet.cell(r, 2, cells.figure)
+        values = (
+            [level.red_high, level.amber_high, level.red_low, level.amber_low]
+            if isinstance(level, Band)
+            else [level.red, level.amber]
+        )
         for offset, number in enumerate(values):
             sheet.cell(r, 3 + offset, number)
-        flag = statuses.get(flag_id, {})
-        sheet.cell(r, 7, Formula(f"=flags_{flag_id}_status"))
+        flag = statuses.get(definition.id, {})
+        sheet.cell(r, 7, Formula(f"=flags_{definition.id}_status"))
         reason = sheet.cell(r, 8, _text(flag.get("reason")))
         reason.data_type = "s"
-        has = f"ISNUMBER({figure})"
-        first = f"IF(ISNUMBER({amber}),{amber},{red})"
-        if flag_id == "liquidation_imbalance":
-            v = figure
-            status = (
-                f'=IF(NOT({has}),{na},IF(OR({v}>{red},{v}<{red_low}),"red",'
-                f'IF(OR({v}>{amber},{v}<{amber_low}),"amber","green")))'
-            )
-            threshold = (
-                f"=IF(NOT({has}),{amber},IF({v}>{red},{red},IF({v}<{red_low},{red_low},IF({v}>{amber},{amber},"
-                f"IF({v}<{amber_low},{amber_low},IF({v}>=({amber}+{amber_low})/2,{amber},{amber_low}))))))"
-            )
-            value = f"=IF({has},{v},{na})"
-        elif flag_id == "major_incident":
-            significant = "incidents_by_severity_significant"
-            amber_hit = f"AND(ISNUMBER({amber}),ISNUMBER({significant}),{figure}<{red},N({significant})>={amber})"
-            status = f'=IF(NOT({has}),{na},IF({figure}>={red},"red",IF({amber_hit},"amber","green")))'
-            threshold = f"=IF(NOT({has}),{red},IF({figure}>={red},{red},IF({amber_hit},{amber},{red})))"
-            value = f"=IF(NOT({has}),{na},IF({amber_hit},{significant},{figure}))"
-        elif flag_id == "incident_in_liquidation_window":
-            amber_hit = f"AND(ISNUMBER({amber}),{figure}>={amber})"
-            status = f'=IF(NOT({has}),{na},IF({figure}>={red},"red",IF({amber_hit},"amber","green")))'
-            threshold = f"=IF(NOT({has}),{first},IF({figure}>={red},{red},IF({amber_hit},{amber},{first})))"
-            value = f"=IF({has},{figure},{na})"
-        else:
-            size = f"ABS({figure})" if flag_id == "funding_stress" else figure
-            amber_hit = f"AND(ISNUMBER({amber}),{size}>{amber})"
-            status = f'=IF(NOT({has}),{na},IF({size}>{red},"red",IF({amber_hit},"amber","green")))'
-            threshold = f"=IF(NOT({has}),{first},IF({size}>{red},{red},IF({amber_hit},{amber},{first})))"
-            value = f"=IF({has},{figure},{na})"
-        kind = "count" if flag_id in ("major_incident", "incident_in_liquidation_window") else "ratio"
-        path_of = _string(FLAG_METRICS[flag_id])
-        if flag_id == "major_incident":
-            metric = f"=IF(AND({has},{amber_hit}),{_string('incidents.by_severity.significant')},{path_of})"
-        else:
-            metric = f"={path_of}"
-        for part, formula, part_kind in (
-            ("metric", metric, "text"),
-            ("value", value, kind),
-            ("threshold", threshold, kind),
-            ("status", status, "text"),
-        ):
-            path = ("flags", flag_id, part)
+        kind = "count" if definition.rule == "count at least" else "ratio"
+        for part, formula in FLAG_FORMULAS[definition.rule](definition, cells).items():
+            path = ("flags", definition.id, part)
+            part_kind = "text" if part in ("metric", "status") else kind
             result.append(Figure(path, part_kind, formula, flag.get(part), _name(*path)))
     # Incident severity thresholds.
     top = SEVERITY_ROW0 - 1
@@ -1503,6 +1446,85 @@ def _breakdown_figures(metrics: dict[str, Any], sheets: dict[str, Ranges]) -> li
             formula = f"=SUMPRODUCT(--EXACT({incidents[column]},{first}))"
             result.append(Figure(("incidents", key, entry), "count", formula, count))
     return result
+
+
+@dataclass(frozen=True)
+class FlagCells:
+    """The cells a flag's formulas read: its figure's defined name and its levels on the Flags sheet."""
+
+    figure: str
+    red: str
+    amber: str
+    red_low: str
+    amber_low: str
+
+
+def _above_formulas(definition: FlagDefinition, cells: FlagCells) -> dict[str, str]:
+    """metric, value, threshold and status of an "above" flag (on the figure's size for "absolute above")."""
+    figure, red, amber = cells.figure, cells.red, cells.amber
+    has, na = f"ISNUMBER({figure})", f'"{NOT_AVAILABLE}"'
+    first = f"IF(ISNUMBER({amber}),{amber},{red})"
+    size = f"ABS({figure})" if definition.rule == "absolute above" else figure
+    amber_hit = f"AND(ISNUMBER({amber}),{size}>{amber})"
+    return {
+        "metric": f"={_string(definition.metric)}",
+        "value": f"=IF({has},{figure},{na})",
+        "threshold": f"=IF(NOT({has}),{first},IF({size}>{red},{red},IF({amber_hit},{amber},{first})))",
+        "status": f'=IF(NOT({has}),{na},IF({size}>{red},"red",IF({amber_hit},"amber","green")))',
+    }
+
+
+def _outside_band_formulas(definition: FlagDefinition, cells: FlagCells) -> dict[str, str]:
+    """metric, value, threshold and status of an "outside band" flag."""
+    v, red, amber, red_low, amber_low = cells.figure, cells.red, cells.amber, cells.red_low, cells.amber_low
+    has, na = f"ISNUMBER({v})", f'"{NOT_AVAILABLE}"'
+    return {
+        "metric": f"={_string(definition.metric)}",
+        "value": f"=IF({has},{v},{na})",
+        "threshold": (
+            f"=IF(NOT({has}),{amber},IF({v}>{red},{red},IF({v}<{red_low},{red_low},IF({v}>{amber},{amber},"
+            f"IF({v}<{amber_low},{amber_low},IF({v}>=({amber}+{amber_low})/2,{amber},{amber_low}))))))"
+        ),
+        "status": (
+            f'=IF(NOT({has}),{na},IF(OR({v}>{red},{v}<{red_low}),"red",'
+            f'IF(OR({v}>{amber},{v}<{amber_low}),"amber","green")))'
+        ),
+    }
+
+
+def _count_at_least_formulas(definition: FlagDefinition, cells: FlagCells) -> dict[str, str]:
+    """metric, value, threshold and status of a "count at least" flag, amber on its `amber_metric` if it has one."""
+    figure, red, amber = cells.figure, cells.red, cells.amber
+    has, na = f"ISNUMBER({figure})", f'"{NOT_AVAILABLE}"'
+    metric = _string(definition.metric)
+    if definition.amber_metric is None:
+        first = f"IF(ISNUMBER({amber}),{amber},{red})"
+        amber_hit = f"AND(ISNUMBER({amber}),{figure}>={amber})"
+        value = f"=IF({has},{figure},{na})"
+        return {
+            "metric": f"={metric}",
+            "value": value,
+            "threshold": f"=IF(NOT({has}),{first},IF({figure}>={red},{red},IF({amber_hit},{amber},{first})))",
+            "status": f'=IF(NOT({has}),{na},IF({figure}>={red},"red",IF({amber_hit},"amber","green")))',
+        }
+    other = _name(*definition.amber_metric.split("."))
+    amber_hit = f"AND(ISNUMBER({amber}),ISNUMBER({other}),{figure}<{red},N({other})>={amber})"
+    return {
+        "metric": f"=IF(AND({has},{amber_hit}),{_string(definition.amber_metric)},{metric})",
+        "value": f"=IF(NOT({has}),{na},IF({amber_hit},{other},{figure}))",
+        "threshold": f"=IF(NOT({has}),{red},IF({figure}>={red},{red},IF({amber_hit},{amber},{red})))",
+        "status": f'=IF(NOT({has}),{na},IF({figure}>={red},"red",IF({amber_hit},"amber","green")))',
+    }
+
+
+FLAG_FORMULAS: dict[RuleKind, Callable[[FlagDefinition, FlagCells], dict[str, str]]] = {
+    "above": _above_formulas,
+    "absolute above": _above_formulas,
+    "change above": _above_formulas,
+    "outside band": _outside_band_formulas,
+    "count at least": _count_at_least_formulas,
+}
+"""The live formulas of each rule kind of `reporting.metrics.flags.RULES`, in the workbook."""
 
 
 def _string(text: str) -> str:
