@@ -33,9 +33,9 @@ from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from reporting.config import Band, Level, Thresholds
+from reporting.contract import compute_period_bounds
 from reporting.findings import CATALOGUE
 from reporting.metrics.flags import FLAGS, flag_definition
-from reporting.metrics.period import compute_period_bounds
 from reporting.render import charts
 from reporting.render.format import FILTERS, format_shortened
 from reporting.render.model import Report

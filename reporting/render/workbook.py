@@ -44,7 +44,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reporting.config import Band
-from reporting.contract import EXCHANGE_TYPES, LENDER_TYPES
+from reporting.contract import EXCHANGE_TYPES, LENDER_TYPES, compute_period_bounds
 from reporting.findings import CATALOGUE
 from reporting.metrics.audit import EVENTS_CAP, AuditTables, compute_audit_tables
 from reporting.metrics.changes import CHANGE_KEYS, MONEY_KEYS
@@ -53,7 +53,6 @@ from reporting.metrics.flags import FLAGS, FlagDefinition, RuleKind
 from reporting.metrics.incidents import DOWNTIME_CATEGORIES, INCIDENT_REPORTER_TYPES, SEVERITIES
 from reporting.metrics.lending import CREDIT_TYPES, LOAN_TYPES
 from reporting.metrics.partials import HIGH_LEVERAGE_BANDS
-from reporting.metrics.period import compute_period_bounds
 from reporting.render.model import Report
 from reporting.render.xlsx import xlsx_bytes
 
