@@ -122,12 +122,14 @@ def _differs_by_over(value: pd.Series, reference: pd.Series, fraction: float) ->
     return pd.Series(difference > bound, index=value.index)
 
 
-def _lt(a: str, b: str) -> Callable[[pd.DataFrame], pd.Series]:
-    return lambda t: t[a] < t[b]
+def _above(code: str, column: str, other: str) -> RowRule:
+    """`code` where `column` is above `other` in the same row."""
+    return RowRule(code, column, f"{column} {{value}} is above {other}.", lambda t: t[column] > t[other])
 
 
-def _gt(a: str, b: str) -> Callable[[pd.DataFrame], pd.Series]:
-    return lambda t: t[a] > t[b]
+def _before(code: str, column: str, other: str) -> RowRule:
+    """`code` where `column` is before `other` in the same row."""
+    return RowRule(code, column, f"{column} {{value}} is before {other}.", lambda t: t[column] < t[other])
 
 
 LEI_PATTERN = r"^[A-Z0-9]{18}[0-9]{2}$"
@@ -343,14 +345,7 @@ class CollateralRow(ContractModel):
     )
 
     unique: ClassVar[tuple[str, ...]] = ("asset",)
-    rules: ClassVar[tuple[RowRule, ...]] = (
-        RowRule(
-            "cross-margin-above-balance",
-            "cross_margin_usd",
-            "cross_margin_usd {value} is above balance_usd.",
-            _gt("cross_margin_usd", "balance_usd"),
-        ),
-    )
+    rules: ClassVar[tuple[RowRule, ...]] = (_above("cross-margin-above-balance", "cross_margin_usd", "balance_usd"),)
 
 
 class LeverageBandRow(ContractModel):
@@ -424,18 +419,8 @@ class LoanRow(ContractModel):
             "collateral_asset is NONE but collateral_usd is {value}.",
             lambda t: (t["collateral_usd"] != 0) & (t["collateral_asset"] == UNSECURED),
         ),
-        RowRule(
-            "borrowed-above-supplied",
-            "borrowed_usd",
-            "borrowed_usd {value} is above supplied_usd.",
-            _gt("borrowed_usd", "supplied_usd"),
-        ),
-        RowRule(
-            "funded-onchain-above-borrowed",
-            "funded_onchain_usd",
-            "funded_onchain_usd {value} is above borrowed_usd.",
-            _gt("funded_onchain_usd", "borrowed_usd"),
-        ),
+        _above("borrowed-above-supplied", "borrowed_usd", "supplied_usd"),
+        _above("funded-onchain-above-borrowed", "funded_onchain_usd", "borrowed_usd"),
     )
 
 
@@ -461,12 +446,7 @@ class CdpSupplyRow(ContractModel):
 
     unique: ClassVar[tuple[str, ...]] = ("chain", "stablecoin")
     rules: ClassVar[tuple[RowRule, ...]] = (
-        RowRule(
-            "crypto-backed-above-supply",
-            "crypto_backed_supply_usd",
-            "crypto_backed_supply_usd {value} is above total_supply_usd.",
-            _gt("crypto_backed_supply_usd", "total_supply_usd"),
-        ),
+        _above("crypto-backed-above-supply", "crypto_backed_supply_usd", "total_supply_usd"),
     )
 
 
@@ -572,18 +552,8 @@ class IncidentRow(ContractModel):
 
     unique: ClassVar[tuple[str, ...]] = ("incident_id",)
     rules: ClassVar[tuple[RowRule, ...]] = (
-        RowRule(
-            "detected-before-start",
-            "detected_at",
-            "detected_at {value} is before started_at.",
-            _lt("detected_at", "started_at"),
-        ),
-        RowRule(
-            "resolved-before-start",
-            "resolved_at",
-            "resolved_at {value} is before started_at.",
-            _lt("resolved_at", "started_at"),
-        ),
+        _before("detected-before-start", "detected_at", "started_at"),
+        _before("resolved-before-start", "resolved_at", "started_at"),
     )
 
 
