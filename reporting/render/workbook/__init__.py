@@ -13,6 +13,8 @@ with `_` between the parts, e.g. `lending_onchain_share`, `derivatives_peak_24h_
 (by venue, by asset, by lender, by category, by entity, collateral by asset) are listed on Summary under
 their path with a formula and a check, without a name: a venue's name is not a valid spreadsheet name.
 A figure that is null in the JSON is "n/a" in both the formula and the toolkit column.
+The cells that other sheets' formulas read are named too, never addressed: `period_start` and `period_end`
+(Summary) and `incident_severity_<key>` (Flags).
 
 The code. `writer` knows tables, styles, protection and formulas, nothing of the report; a formula names
 cells by column key (`{funding_rate}`, `{OI daily!venue}`), resolved to letters there alone. Each group of
@@ -91,7 +93,10 @@ def render_workbook(report: Report) -> bytes:
         if sheet.title == HOURLY_AFTER:
             derivatives.write_hourly(workbook, inputs.audit)
             notes[derivatives.HOURLY] = derivatives.HOURLY_NOTE
-    figures = [*summary_figures(inputs), *flags.write_flags(flags_sheet, report.thresholds, inputs.metrics["flags"])]
+    figures = [
+        *summary_figures(inputs),
+        *flags.write_flags(workbook, flags_sheet, report.thresholds, inputs.metrics["flags"]),
+    ]
     figures += breakdown_figures(inputs)
     bounds = compute_period_bounds(report.period)
     summary.write_summary(workbook, summary_sheet, report.period, bounds, figures, inputs.metrics, layouts)

@@ -2,7 +2,7 @@
 
 Every flag of `reporting.metrics.flags.FLAGS` gets a row of levels and four figures on Summary (metric,
 value, threshold, status), computed by the formulas of its rule kind (`FLAG_FORMULAS`). The incident-severity
-thresholds follow, each under its defined name `incident_severity_<key>`, for the Incidents sheet.
+thresholds follow, each under its defined name `incident_severity_<key>`, which the Incidents sheet's formulas use.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reporting.config import SEVERITY_KEYS, Band, Thresholds
@@ -46,8 +48,9 @@ SEVERITY_MEANINGS = {
 
 
 def severity_threshold(key: str) -> str:
-    """The cell of the incident-severity threshold `key` on Flags."""
-    return f"Flags!$C${SEVERITY_ROW0 + list(SEVERITY_KEYS).index(key)}"
+    """The defined name of the incident-severity threshold `key` (a cell on Flags)."""
+    assert key in SEVERITY_KEYS, key
+    return f"incident_severity_{key}"
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,9 @@ class FlagCells:
     amber_low: str
 
 
-def write_flags(sheet: Worksheet, thresholds: Thresholds, flags: list[dict[str, Any]]) -> list[Figure]:
+def write_flags(
+    workbook: Workbook, sheet: Worksheet, thresholds: Thresholds, flags: list[dict[str, Any]]
+) -> list[Figure]:
     """Write the thresholds on Flags; return each flag's figures (metric, value, threshold, status) for Summary."""
     sheet["A1"] = "Flags: thresholds and statuses"
     sheet["A1"].font = TITLE_FONT
@@ -104,6 +109,8 @@ def write_flags(sheet: Worksheet, thresholds: Thresholds, flags: list[dict[str, 
         sheet.cell(r, 1, key)
         sheet.cell(r, 2, SEVERITY_MEANINGS[key])
         sheet.cell(r, 3, getattr(severity, key))
+        name = severity_threshold(key)
+        workbook.defined_names[name] = DefinedName(name, attr_text=f"{TITLE}!$C${r}")
     for letter, width in zip("ABCDEFGH", (30, 50, 18, 20, 10, 11, 10, 80), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A4"

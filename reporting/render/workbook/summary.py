@@ -1,6 +1,7 @@
 """The Summary sheet: every figure of the metrics JSON with its formula, the toolkit's value and a check.
 
-The period's bounds are written on top; other sheets read them by the names PERIOD_START and PERIOD_END.
+The period's bounds are written on top under the defined names `period_start` and `period_end` (the first
+instant after the period), which other sheets' formulas use.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from reporting.render.workbook.writer import (
 
 TITLE = "Summary"
 NOTE = "every figure of the metrics JSON: formula, toolkit value, check; master check on top"
-PERIOD_START = "Summary!$B$4"
-PERIOD_END = "Summary!$B$5"
+PERIOD_START = "period_start"
+PERIOD_END = "period_end"
 MONEY_TOLERANCE = 0.005
 """A money figure checks when the formula and the toolkit differ by at most half a cent."""
 RATIO_TOLERANCE = 1e-9
@@ -116,8 +117,9 @@ def write_summary(
     sheet["B4"] = naive_utc(bounds[0])
     sheet["A5"] = "Period end (UTC, first instant after the period)"
     sheet["B5"] = naive_utc(bounds[1])
-    for address in ("B4", "B5"):
-        sheet[address].number_format = FORMATS["datetime"]
+    for name, address in ((PERIOD_START, "$B$4"), (PERIOD_END, "$B$5")):
+        sheet[address.replace("$", "")].number_format = FORMATS["datetime"]
+        workbook.defined_names[name] = DefinedName(name, attr_text=f"Summary!{address}")
     sheet["A6"] = (
         "Column D computes each figure by formula from the data sheets (click a cell to follow it); column E is "
         "the value the toolkit computed (metrics JSON); column F checks them: within half a cent for money, "
