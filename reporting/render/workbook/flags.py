@@ -118,19 +118,25 @@ def write_flags(
     return figures
 
 
-def _above_formulas(definition: FlagDefinition, cells: FlagCells) -> dict[str, str]:
-    """metric, value, threshold and status of an "above" flag (on the figure's size for "absolute above")."""
+def _level_formulas(definition: FlagDefinition, cells: FlagCells, size: str, crosses: str) -> dict[str, str]:
+    """metric, value, threshold and status of a flag whose `size` (the figure, or a function of it) `crosses`
+    (`>` or `>=`) its red or amber level."""
     figure, red, amber = cells.figure, cells.red, cells.amber
     has, na = f"ISNUMBER({figure})", f'"{NOT_AVAILABLE}"'
     first = f"IF(ISNUMBER({amber}),{amber},{red})"
-    size = f"ABS({figure})" if definition.rule == "absolute above" else figure
-    amber_hit = f"AND(ISNUMBER({amber}),{size}>{amber})"
+    amber_hit = f"AND(ISNUMBER({amber}),{size}{crosses}{amber})"
     return {
         "metric": f"={string_literal(definition.metric)}",
         "value": f"=IF({has},{figure},{na})",
-        "threshold": f"=IF(NOT({has}),{first},IF({size}>{red},{red},IF({amber_hit},{amber},{first})))",
-        "status": f'=IF(NOT({has}),{na},IF({size}>{red},"red",IF({amber_hit},"amber","green")))',
+        "threshold": f"=IF(NOT({has}),{first},IF({size}{crosses}{red},{red},IF({amber_hit},{amber},{first})))",
+        "status": f'=IF(NOT({has}),{na},IF({size}{crosses}{red},"red",IF({amber_hit},"amber","green")))',
     }
+
+
+def _above_formulas(definition: FlagDefinition, cells: FlagCells) -> dict[str, str]:
+    """An "above" flag: its figure (its size, for "absolute above") above a level."""
+    size = f"ABS({cells.figure})" if definition.rule == "absolute above" else cells.figure
+    return _level_formulas(definition, cells, size, ">")
 
 
 def _outside_band_formulas(definition: FlagDefinition, cells: FlagCells) -> dict[str, str]:
@@ -155,20 +161,14 @@ def _count_at_least_formulas(definition: FlagDefinition, cells: FlagCells) -> di
     """metric, value, threshold and status of a "count at least" flag, amber on its `amber_metric` if it has one."""
     figure, red, amber = cells.figure, cells.red, cells.amber
     has, na = f"ISNUMBER({figure})", f'"{NOT_AVAILABLE}"'
-    metric = string_literal(definition.metric)
     if definition.amber_metric is None:
-        first = f"IF(ISNUMBER({amber}),{amber},{red})"
-        amber_hit = f"AND(ISNUMBER({amber}),{figure}>={amber})"
-        return {
-            "metric": f"={metric}",
-            "value": f"=IF({has},{figure},{na})",
-            "threshold": f"=IF(NOT({has}),{first},IF({figure}>={red},{red},IF({amber_hit},{amber},{first})))",
-            "status": f'=IF(NOT({has}),{na},IF({figure}>={red},"red",IF({amber_hit},"amber","green")))',
-        }
+        return _level_formulas(definition, cells, figure, ">=")
     other = name_of(definition.amber_metric)
     amber_hit = f"AND(ISNUMBER({amber}),ISNUMBER({other}),{figure}<{red},N({other})>={amber})"
     return {
-        "metric": f"=IF(AND({has},{amber_hit}),{string_literal(definition.amber_metric)},{metric})",
+        "metric": (
+            f"=IF(AND({has},{amber_hit}),{string_literal(definition.amber_metric)},{string_literal(definition.metric)})"
+        ),
         "value": f"=IF(NOT({has}),{na},IF({amber_hit},{other},{figure}))",
         "threshold": f"=IF(NOT({has}),{red},IF({figure}>={red},{red},IF({amber_hit},{amber},{red})))",
         "status": f'=IF(NOT({has}),{na},IF({figure}>={red},"red",IF({amber_hit},"amber","green")))',
