@@ -1,4 +1,5 @@
-"""The figures of the Summary sheet, declared with their path in the metrics JSON, and formula pieces they share."""
+"""The figures of the Summary sheet, declared with their path in the metrics JSON, the formula pieces they share,
+and the defined names of the cells that formulas read across sheets."""
 
 from __future__ import annotations
 
@@ -6,7 +7,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from reporting.config import SEVERITY_KEYS
 from reporting.render.workbook.writer import NOT_AVAILABLE
+
+PERIOD_START = "period_start"
+"""The defined name of the first instant of the period (a cell on Summary)."""
+PERIOD_END = "period_end"
+"""The defined name of the first instant after the period (a cell on Summary)."""
+
+
+def severity_threshold(key: str) -> str:
+    """The defined name of the incident-severity threshold `key` (a cell on Flags)."""
+    assert key in SEVERITY_KEYS, key
+    return f"incident_severity_{key}"
 
 
 @dataclass(frozen=True)

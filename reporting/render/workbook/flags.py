@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reporting.config import SEVERITY_KEYS, Band, Thresholds
 from reporting.metrics.flags import FLAGS, FlagDefinition, RuleKind
-from reporting.render.workbook.figures import Figure, name_of
+from reporting.render.workbook.figures import Figure, name_of, severity_threshold
 from reporting.render.workbook.inputs import text
 from reporting.render.workbook.writer import (
     NOT_AVAILABLE,
@@ -45,12 +45,6 @@ SEVERITY_MEANINGS = {
     "economic_impact_usd": "met when economic_impact_usd > this (USD)",
     "data_loss": "met on data loss when TRUE",
 }
-
-
-def severity_threshold(key: str) -> str:
-    """The defined name of the incident-severity threshold `key` (a cell on Flags)."""
-    assert key in SEVERITY_KEYS, key
-    return f"incident_severity_{key}"
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,8 @@ from typing import Any
 import pandas as pd
 
 from reporting.metrics.incidents import DOWNTIME_CATEGORIES, INCIDENT_REPORTER_TYPES, SEVERITIES
-from reporting.render.workbook.figures import Figure, count_types, gate
-from reporting.render.workbook.flags import severity_threshold
+from reporting.render.workbook.figures import PERIOD_END, PERIOD_START, Figure, count_types, gate, severity_threshold
 from reporting.render.workbook.inputs import Inputs, dollars, naive_utc, text
-from reporting.render.workbook.summary import PERIOD_END, PERIOD_START
 from reporting.render.workbook.writer import NOT_AVAILABLE, Column, Formula, Sheet
 
 PEAK_START = "derivatives_peak_24h_liquidations_start"

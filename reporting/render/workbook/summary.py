@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reporting.render.workbook.figures import Figure
+from reporting.render.workbook.figures import PERIOD_END, PERIOD_START, Figure
 from reporting.render.workbook.inputs import naive_utc
 from reporting.render.workbook.writer import (
     FORMATS,
@@ -32,8 +32,6 @@ from reporting.render.workbook.writer import (
 
 TITLE = "Summary"
 NOTE = "every figure of the metrics JSON: formula, toolkit value, check; master check on top"
-PERIOD_START = "period_start"
-PERIOD_END = "period_end"
 MONEY_TOLERANCE = 0.005
 """A money figure checks when the formula and the toolkit differ by at most half a cent."""
 RATIO_TOLERANCE = 1e-9
