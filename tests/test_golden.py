@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = {
     "metrics-2025-11.json": "5e03b347ff38c100a33c0a5d9fb7c50cc4dd6b3a5be8329046c790171657b9f6",
     "validation-2025-11.json": "9390d6d6ef76349184533b11a06a0381e4ff3076f2f63d18d551d9b14b01c566",
-    "manifest-2025-11.json": "43c074fcf7d734540afa6b841f6a4d6cecaa46a7c713a4553183dede5c2329f4",
-    "report-2025-11.xlsx": "ecd7432dc85b1f5168dbc6222e48a08406faaa016dc4187b594d0b9e079e8119",
+    "manifest-2025-11.json": "17a747604056922d42802ca27a6d25563072c52c1461e795a16c9876c932deb6",
+    "report-2025-11.xlsx": "35f6aad108678fcbf3c7b4cc33ba153dc726c742d468e460443d36fa68094521",
     "report-2025-11.pdf": "60ee3ecbb160c762ef8d3b0bf78f0cd51b2efacaa2c4f6d6cff75b4060c229cc",
 }
 
