@@ -24,9 +24,10 @@ the note shown on README) and its Summary figures (`Figure`: path in the metrics
 from the flag registry, `summary` the Summary sheet, `readme` the README sheet from its template
 (`templates/workbook_readme.txt`). `render_workbook` below lists the sheets in their order.
 
-To add a sheet: declare a `Sheet` in its group's module and put it in `DATA_SHEETS` where it belongs; its
-title is also its key in formulas and, in lower case with `_`, its table's name. To add a figure: declare
-a `Figure` with its path in its group's figures; its defined name follows from the path. A flag needs no
+To add a sheet: declare a `Sheet` in its group's `SHEETS` (a new group's tuple goes into `DATA_SHEETS`,
+in the workbook's order); its title is also its key in formulas and, in lower case with `_`, its table's
+name, and its note goes on README. To add a figure: declare a `Figure` with its path in its group's
+`FIGURES` (a new group's go into `summary_figures`); its Summary row, check and defined name follow. A flag needs no
 workbook code: the Flags sheet follows the registry `reporting.metrics.flags.FLAGS`.
 
 Safety. Every submitted text (names, identifiers, descriptions, finding values and messages, file paths)
