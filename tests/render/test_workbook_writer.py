@@ -1,4 +1,4 @@
-"""The workbook writer: formulas name cells by column key, and the keys resolve to the right letters and rows."""
+"""The workbook writer: formulas name cells by column key, resolved to the right letters and rows; flag formulas."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from io import BytesIO
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from reporting.metrics.flags import FLAGS, RULES
+from reporting.render.workbook.flags import FLAG_FORMULAS
 from reporting.render.workbook.writer import Column, Formula, Layout, resolve, table_name, write_table
 from reporting.render.xlsx import xlsx_bytes
 
@@ -50,3 +52,8 @@ def test_a_table_is_written_with_its_formulas_resolved_and_text_kept_text(layout
     assert read["A5"].value == "=1+1" and read["A5"].data_type == "s"  # a str is never a formula
     assert read.tables[table_name(layout.title)].ref == "A1:D5"
     assert table_name("OI daily totals") == "oi_daily_totals"
+
+
+def test_every_flag_rule_kind_has_its_workbook_formulas() -> None:
+    assert set(FLAG_FORMULAS) == set(RULES)
+    assert all(definition.rule in FLAG_FORMULAS for definition in FLAGS)
