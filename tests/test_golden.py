@@ -17,11 +17,11 @@ from reporting.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 
 GOLDEN = {
-    "metrics-2025-11.json": "2f9e7e5f3897393b0131267f1941bcc0c91a3624839e89da311d2282e4fe0cae",
+    "metrics-2025-11.json": "16be49bed166681c91abebe4f7504e6c6fafc9f72174d23c530db1ca124d764c",
     "validation-2025-11.json": "ccae57f3fe17382508348c8aa9056c43c37641c462243872c109477725dfcf29",
-    "manifest-2025-11.json": "6ea94f82dcf5f6303849807f1e336af24a1702cde9cb37784cd3aba48722ce49",
-    "report-2025-11.xlsx": "b9b6fdc8d56cf96ec9778e937dfc7ffdf0616cfaa29a16afcd725d32ed8e9976",
-    "report-2025-11.pdf": "f65230a80cf8156339a685c231c84775033891f521a258d3f68ab164da749697",
+    "manifest-2025-11.json": "200cc078caf1c37270a3300b39a8030bbeeb7ec947459fa8f34efd51f9ad2a80",
+    "report-2025-11.xlsx": "62657879260f4c5e814104eefc81a0241a0c5776133d34ff342f73393b19a665",
+    "report-2025-11.pdf": "6477d1b96c106e37c502b46f8854da1da78d3d405cc565757f996ede5449a43c",
 }
 
 

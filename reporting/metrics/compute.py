@@ -14,7 +14,7 @@ from reporting.metrics.filing import (
     FilingDetail,
     FilingInput,
     compute_entity_figures,
-    compute_filing_coverage,
+    compute_register_figures,
     lending_market_usd,
 )
 from reporting.metrics.flags import Flag, compute_flags
@@ -71,7 +71,7 @@ def compute_metrics(
 
     Submissions that are not accepted are left out. `coverage` comes from `count_coverage` over all the
     period's submissions; `prior` is the prior period's metrics JSON, for the changes section and the
-    debt_growth flag.
+    flags on changes.
     """
     return compute_metrics_from_partials(
         combine_accepted_partials(submissions), period, thresholds, coverage=coverage, prior=prior
@@ -103,7 +103,7 @@ def compute_metrics_from_partials(
     filing_details: list[FilingDetail] = []
     if filing is not None:
         current = compute_entity_figures(period, filing.filings, derivatives, lending, partials)
-        register_figures, filing_details = compute_filing_coverage(
+        register_figures, filing_details = compute_register_figures(
             filing.register,
             period,
             filing.filings,
@@ -118,13 +118,13 @@ def compute_metrics_from_partials(
     incidents = compute_incidents(partials, details, peak)
     figures = {"derivatives": asdict(derivatives), "lending": asdict(lending), "incidents": asdict(incidents)}
     changes = compute_changes(figures, prior)
-    debt = changes.get("lending", {}).get("total_industry_debt_usd")
+    plain_changes = {
+        section: {key: asdict(change) for key, change in keys.items()} for section, keys in changes.items()
+    }
     flags = compute_flags(
-        figures,
-        debt_change_pct=None if debt is None else debt.change_pct,
+        {**figures, "changes": plain_changes, "coverage": coverage.to_dict()},
         has_prior=prior is not None,
         thresholds=thresholds.flags,
-        coverage=coverage.to_dict(),
     )
     return Metrics(
         period=period,

@@ -181,7 +181,7 @@ class FilingCoverage:
     missing_lending_share: float | None
 
 
-def compute_filing_coverage(
+def compute_register_figures(
     register: Register,
     period: str,
     filings: Sequence[Filing],

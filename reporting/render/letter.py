@@ -14,8 +14,8 @@ from typing import Any
 
 from weasyprint import HTML
 
+from reporting.contract import compute_period_bounds
 from reporting.findings import CATALOGUE, Finding
-from reporting.metrics.period import compute_period_bounds
 from reporting.metrics.record import PeriodRecord, Scorecard
 from reporting.render.model import ReportOptions
 from reporting.render.pdf import ENTITY_TYPE_LABELS, AssetFetcher, template_environment

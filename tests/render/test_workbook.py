@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from reporting.ingest.register import read_register
 from reporting.metrics.audit import compute_hourly_liquidations, compute_largest_events, compute_period_hours
 from reporting.metrics.partials import empty_partials
 from reporting.pipeline import compute_period, run_build
@@ -75,13 +76,20 @@ def hostile_folder(target: Path) -> Path:
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, bytes]:
     work = tmp_path_factory.mktemp("workbook")
     folder = hostile_folder(work)
-    report = run_build(folder, PERIOD, work / "out", prior=SAMPLE / "2025-10").report
+    register = read_register(SAMPLE / "register.csv")
+    report = run_build(folder, PERIOD, work / "out", prior=SAMPLE / "2025-10", register=register).report
     assert all(s.status == "accepted" for s in report.submissions), "the hostile names must be accepted data"
     return report, render_workbook(report)
 
 
+REGISTER_DETAIL = {"filing_status", "missing", "late", "unregistered"}
+"""The register's figures kept as data on the Filing sheet, not as figures of their own."""
+
+
 def walk_scalars(value: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
     """Every scalar of the metrics JSON with its path; flags are keyed by their id."""
+    if path == ("coverage",):
+        value = {key: inner for key, inner in value.items() if key not in REGISTER_DETAIL}
     if isinstance(value, dict):
         return [item for key, inner in value.items() for item in walk_scalars(inner, (*path, key))]
     if isinstance(value, list):
@@ -180,6 +188,12 @@ def test_libreoffice_recalculates_every_named_figure(built: tuple[Any, bytes], t
     assert str(summary["B2"].value).startswith("OK"), summary["B2"].value
     failed = [row[0] for row in summary.iter_rows(min_row=9, values_only=True) if row[0] and row[5] is not True]
     assert not failed, failed
+    # The sample register: Pinecrest missing (October's open interest), Lanternfield late.
+    assert cell_of(workbook, "coverage_expected").value == 18
+    assert cell_of(workbook, "flags_filing_coverage_status").value == "amber"
+    filing = workbook["Filing"]
+    statuses = {row[0]: row[4] for row in filing.iter_rows(min_row=2, values_only=True)}
+    assert statuses["pinecrest-perps"] == "missing" and statuses["lanternfield-lending"] == "late"
 
 
 def test_defined_names_cover_every_scalar(built: tuple[Any, bytes]) -> None:
@@ -239,7 +253,7 @@ def test_two_builds_are_byte_identical(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_conventions_formats_tables_protection(built: tuple[Any, bytes]) -> None:
-    _, data = built
+    report, data = built
     workbook = load_workbook(BytesIO(data))
     assert workbook.sheetnames[:3] == ["README", "Summary", "Flags"]
     for required in ("Validation", "Lineage", "Incidents", "Liquidation windows", "Loans", "DAT debt"):
@@ -260,7 +274,18 @@ def test_conventions_formats_tables_protection(built: tuple[Any, bytes]) -> None
     assert "Liquidation windows" in cell_of(workbook, "derivatives_peak_24h_liquidations_total_usd").value
     severity = workbook["Incidents"]["AC2"].value
     assert severity.startswith("=IF(") and "major" in severity
-    assert "Flags!$C$" in workbook["Incidents"]["U2"].value
+    # Cells read across sheets are named, not addressed: the thresholds on Flags, the period on Summary.
+    assert "incident_severity_clients_affected_pct" in workbook["Incidents"]["U2"].value
+    assert "period_end" in workbook["Incidents"]["R2"].value
+    named = {
+        "incident_severity_clients_affected_pct": report.thresholds.incident_severity.clients_affected_pct,
+        "incident_severity_data_loss": report.thresholds.incident_severity.data_loss,
+        "period_start": datetime(2025, 11, 1),
+        "period_end": datetime(2025, 12, 1),
+    }
+    for name, expected in named.items():
+        ((sheet, ref),) = workbook.defined_names[name].destinations
+        assert workbook[sheet][ref.replace("$", "")].value == expected, name
     lineage = [
         row for row in workbook["Lineage"].iter_rows(values_only=True) if row and row[1] and len(str(row[1])) == 64
     ]
