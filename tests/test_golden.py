@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = {
     "metrics-2025-11.json": "16be49bed166681c91abebe4f7504e6c6fafc9f72174d23c530db1ca124d764c",
     "validation-2025-11.json": "ccae57f3fe17382508348c8aa9056c43c37641c462243872c109477725dfcf29",
-    "manifest-2025-11.json": "200cc078caf1c37270a3300b39a8030bbeeb7ec947459fa8f34efd51f9ad2a80",
+    "manifest-2025-11.json": "c0a65ab32545fead4f4afbd08964ed028a97c8d2ff3907db95e07bfbd9e2fdd5",
     "report-2025-11.xlsx": "62657879260f4c5e814104eefc81a0241a0c5776133d34ff342f73393b19a665",
-    "report-2025-11.pdf": "6477d1b96c106e37c502b46f8854da1da78d3d405cc565757f996ede5449a43c",
+    "report-2025-11.pdf": "91bd23b65d3c79ce8dc546b255bb1a79bad7d32ed2e9f880af20dd468155629f",
 }
 
 

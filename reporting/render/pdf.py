@@ -594,7 +594,15 @@ def build_thresholds(thresholds: Thresholds) -> dict[str, Any]:
             )
         else:
             flags.append(
-                {"id": flag_id, "title": title, "kind": kind, "band": False, "red": level.red, "amber": level.amber}
+                {
+                    "id": flag_id,
+                    "title": title,
+                    "kind": kind,
+                    "band": False,
+                    "red": level.red,
+                    "amber": level.amber,
+                    "rule": definition.rule,
+                }
             )
     return {"flags": flags, "severity": thresholds.incident_severity}
 
