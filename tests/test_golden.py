@@ -17,11 +17,11 @@ from reporting.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 
 GOLDEN = {
-    "metrics-2025-11.json": "5e03b347ff38c100a33c0a5d9fb7c50cc4dd6b3a5be8329046c790171657b9f6",
+    "metrics-2025-11.json": "f135dbc5251e0555fab8051daaec3d57dfa0f0e4dd388f25787a8f7ef1ee2be5",
     "validation-2025-11.json": "9390d6d6ef76349184533b11a06a0381e4ff3076f2f63d18d551d9b14b01c566",
-    "manifest-2025-11.json": "0da7cefec4c27ca81e89578264c4ac793ec394d17d692461bcb36c917c9d7f38",
-    "report-2025-11.xlsx": "328f755c2c13c5213605d242edf9246562a3141caddac1ba7f59800d4a00758b",
-    "report-2025-11.pdf": "60ee3ecbb160c762ef8d3b0bf78f0cd51b2efacaa2c4f6d6cff75b4060c229cc",
+    "manifest-2025-11.json": "7f1665745e85e7d464efa49bb74a70a5c2c8d25e376ca804376528ae629b4732",
+    "report-2025-11.xlsx": "db5307281df64126229b9a5390bcca9734c3ddd58c965647fe093699dd57bcad",
+    "report-2025-11.pdf": "2711807b5f0ca9682d25612eb4409851dd92c0484bb3c869ca88baf191987211",
 }
 
 
