@@ -10,17 +10,37 @@ from pathlib import Path
 
 import click
 
-from reporting import __version__, pipeline
-from reporting.config import ConfigError, default_thresholds_toml, load_limits
-from reporting.contract import TABLES_BY_ENTITY
-from reporting.render.model import ReportOptions
-from reporting.render.validation import render_catalogue_markdown, render_validation_text, validation_to_dict
-from reporting.sample.generate import MIN_LIQUIDATIONS
+from reporting import __version__
+
+# pandas, pyarrow, openpyxl, pydantic and the renderers are imported inside the commands that use them, so that
+# `riskreport --help` and a mistyped option answer at once.
 
 
 def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", value):
         raise click.BadParameter("use the form YYYY-MM, e.g. 2025-11")
+    return value
+
+
+def _jobs_default() -> int:
+    from reporting.pipeline import default_jobs
+
+    return default_jobs()
+
+
+def _entity_type(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from reporting.contract import TABLES_BY_ENTITY
+
+    if value not in TABLES_BY_ENTITY:
+        raise click.BadParameter(f"{value!r} is not one of {', '.join(TABLES_BY_ENTITY)}.")
+    return value
+
+
+def _liquidations(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    from reporting.sample.generate import MIN_LIQUIDATIONS
+
+    if value < MIN_LIQUIDATIONS:
+        raise click.BadParameter(f"{value} is below the {MIN_LIQUIDATIONS} that the surge needs.")
     return value
 
 
@@ -38,7 +58,7 @@ JOBS = click.option(
     "--jobs",
     type=click.IntRange(min=1),
     metavar="N",
-    default=pipeline.default_jobs,
+    default=_jobs_default,
     show_default="the number of cores",
     help="Validate up to N submissions at once (validate: in worker processes; build: in threads), or one "
     "submission in N threads; above 1, build also renders the PDF beside the workbook.",
@@ -66,6 +86,10 @@ def validate(path: Path, period: str | None, output: str, config: Path | None, j
 
     Exits 0 when every submission is accepted and 1 when any is rejected.
     """
+    from reporting import pipeline
+    from reporting.config import ConfigError, load_limits
+    from reporting.render.validation import render_validation_text, validation_to_dict
+
     try:
         limits = load_limits(config)
     except ConfigError as error:
@@ -115,6 +139,10 @@ def build(
     validation-<period>.json and manifest-<period>.json. Rejected submissions stay
     out of the figures and are listed; they do not stop the build unless --strict.
     """
+    from reporting import pipeline
+    from reporting.config import ConfigError
+    from reporting.render.model import ReportOptions
+
     presentation = ReportOptions(final=final, classification=classification, authority=authority)
     try:
         result = pipeline.run_build(
@@ -150,12 +178,16 @@ def build(
 @click.option("--defaults", is_flag=True, required=True, help="Print the default thresholds file.")
 def config(defaults: bool) -> None:
     """Print the thresholds configuration file with the defaults of the metrics specification."""
+    from reporting.config import default_thresholds_toml
+
     click.echo(default_thresholds_toml(), nl=False)
 
 
 @cli.command()
 def codes() -> None:
     """Print the catalogue of finding codes, with their severity and how to fix each."""
+    from reporting.render.validation import render_catalogue_markdown
+
     click.echo(render_catalogue_markdown(), nl=False)
 
 
@@ -163,15 +195,20 @@ def codes() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"), show_default=True)
 def schema(out: Path) -> None:
     """Write the JSON Schema of the header and of every table."""
+    from reporting import pipeline
+
     for path in pipeline.write_schemas(out):
         click.echo(path)
 
 
 @cli.command()
-@click.argument("entity_type", type=click.Choice(sorted(TABLES_BY_ENTITY)))
+@click.argument("entity_type", metavar="ENTITY_TYPE", callback=_entity_type)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The .xlsx to write.")
 def template(entity_type: str, out: Path) -> None:
-    """Write the blank submission workbook that an entity of ENTITY_TYPE fills in."""
+    """Write the blank submission workbook that an entity of ENTITY_TYPE fills in.
+
+    ENTITY_TYPE is one of: cex, dex, cefi_lender, defi_protocol, cdp_issuer, dat.
+    """
     from reporting.template import write_template
 
     click.echo(write_template(entity_type, out))
@@ -183,10 +220,11 @@ def template(entity_type: str, out: Path) -> None:
 @click.option("--seed", type=int, default=7, show_default=True, help="The same seed gives the same files.")
 @click.option(
     "--liquidations",
-    type=click.IntRange(min=MIN_LIQUIDATIONS),
+    type=int,
     default=20_000,
     show_default=True,
-    help="Liquidation events across all venues.",
+    callback=_liquidations,
+    help="Liquidation events across all venues (at least 200).",
 )
 def sample(period: str, out: Path, seed: int, liquidations: int) -> None:
     """Generate a deterministic, realistic submissions folder for a period."""

@@ -54,6 +54,11 @@ CATALOGUE: dict[str, Code] = {
     "value-not-timestamp": Code("error", "Write the timestamp in ISO 8601, e.g. 2025-11-03T14:00:00Z."),
     "timestamp-no-zone": Code("error", "Add the time zone to the timestamp: 'Z' for UTC or an offset like +01:00."),
     "value-not-boolean": Code("error", "Write true or false."),
+    "ticker-case-variant": Code(
+        "warning",
+        "Write each asset's ticker as its issuer does, the same way throughout: tickers that differ only in "
+        "letter case are two assets.",
+    ),
     "duplicate-key": Code("error", "Remove or merge the duplicate row: the key columns must be unique."),
     # Header
     "lei-check-digits": Code("error", "Check the LEI: its check digits are wrong (ISO 17442)."),

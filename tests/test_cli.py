@@ -255,3 +255,38 @@ def test_validate_does_not_load_the_renderers() -> None:
     assert done.returncode == 0, done.stderr
     assert "17 accepted" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_help_loads_no_heavy_module() -> None:
+    """`riskreport --help` imports none of pandas, pyarrow, openpyxl, pydantic or the renderers (they cost most of a
+    second); the commands import what they use."""
+    heavy = ("pandas", "pyarrow", "numpy", "openpyxl", "pydantic", "weasyprint", "matplotlib", "reporting.contract")
+    code = (
+        "import sys\n"
+        "from reporting.cli import main\n"
+        "sys.argv = ['riskreport', '--help']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(name for name in {heavy!r} if name in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Commands:" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_command_help_names_what_the_contract_and_generator_allow() -> None:
+    """`template` and `sample` check their values lazily; their help must still say what the code accepts."""
+    from reporting.contract import TABLES_BY_ENTITY
+    from reporting.sample.generate import MIN_LIQUIDATIONS
+
+    template_help = CliRunner().invoke(cli, ["template", "--help"]).output
+    assert f"one of: {', '.join(TABLES_BY_ENTITY)}." in " ".join(template_help.split())
+    sample_help = CliRunner().invoke(cli, ["sample", "--help"]).output
+    assert f"(at least {MIN_LIQUIDATIONS})" in sample_help
+    bad = CliRunner().invoke(cli, ["template", "bank", "--out", "x.xlsx"])
+    assert bad.exit_code == 2 and "'bank' is not one of cex, dex" in bad.output
+    few = CliRunner().invoke(cli, ["sample", "--period", "2025-11", "--out", "x", "--liquidations", "199"])
+    assert few.exit_code == 2 and "below the 200" in few.output

@@ -17,11 +17,11 @@ from reporting.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 
 GOLDEN = {
-    "metrics-2025-11.json": "5e03b347ff38c100a33c0a5d9fb7c50cc4dd6b3a5be8329046c790171657b9f6",
+    "metrics-2025-11.json": "f135dbc5251e0555fab8051daaec3d57dfa0f0e4dd388f25787a8f7ef1ee2be5",
     "validation-2025-11.json": "9390d6d6ef76349184533b11a06a0381e4ff3076f2f63d18d551d9b14b01c566",
-    "manifest-2025-11.json": "17a747604056922d42802ca27a6d25563072c52c1461e795a16c9876c932deb6",
-    "report-2025-11.xlsx": "35f6aad108678fcbf3c7b4cc33ba153dc726c742d468e460443d36fa68094521",
-    "report-2025-11.pdf": "60ee3ecbb160c762ef8d3b0bf78f0cd51b2efacaa2c4f6d6cff75b4060c229cc",
+    "manifest-2025-11.json": "5f858c51fe71d0409bf7104addda453e68db8827b988b0a238b8c8ce7ded45da",
+    "report-2025-11.xlsx": "5921dfd48874ade24805994e642891f234ddfd576477b00ad146807f9bb2886b",
+    "report-2025-11.pdf": "2711807b5f0ca9682d25612eb4409851dd92c0484bb3c869ca88baf191987211",
 }
 
 

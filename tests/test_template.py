@@ -121,7 +121,7 @@ def test_submission_sheet_lists_every_header_field(workbooks, entity_type):
     assert rows[0] == ("field", "value")
     assert [row[0] for row in rows[1:]] == list(Header.model_fields)
     values = {row[0]: row[1] for row in rows[1:]}
-    assert values["schema_version"] == "1.0"
+    assert values["schema_version"] == "1.1"
     assert values["entity_type"] == entity_type
     assert {name for name, value in values.items() if value is not None} == {"schema_version", "entity_type"}
     for row in sheet.iter_rows(min_row=2, min_col=2, max_col=2):

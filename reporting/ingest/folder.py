@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from reporting.contract import TABLES, TICKER_PATTERNS, column_specs
+from reporting.contract import TABLES, column_specs
 from reporting.findings import Finding
 from reporting.ingest.model import Limits, RawTable
 
@@ -157,7 +157,7 @@ def contract_types(table: str, names: list[str], code_enums: bool = True) -> dic
             continue
         if spec.kind in ARROW_TYPES:
             types[index] = ARROW_TYPES[spec.kind]
-        elif (spec.kind == "enum" and code_enums) or spec.pattern in TICKER_PATTERNS:
+        elif (spec.kind == "enum" and code_enums) or spec.is_ticker:
             types[index] = CODED
     return types
 

@@ -362,7 +362,7 @@ def _collateral(entity: Entity, open_interest: pd.DataFrame, rng: np.random.Gene
         ("USDC", "redemption", 0.22),
         ("BTC", "external_index", 0.24),
         ("ETH", "external_index", 0.12),
-        ("SOL", "order_book", 0.06),
+        ("USDe", "order_book", 0.06),
     ]
     if entity.entity_type == "dex":
         rows = [("USDC", "redemption", 0.70), ("ETH", "external_index", 0.18), ("BTC", "external_index", 0.12)]
@@ -418,7 +418,7 @@ _CEFI_PRODUCTS = (
 _DEFI_MARKETS = {
     "solana": (
         ("Main", "USDC", "SOL", 0.40),
-        ("Main", "USDC", "JITOSOL", 0.22),
+        ("Main", "USDC", "JitoSOL", 0.22),
         ("Main", "USDT", "SOL", 0.20),
         ("Main", "SOL", "USDC", 0.18),
     ),
@@ -426,11 +426,11 @@ _DEFI_MARKETS = {
         ("Core", "USDC", "WETH", 0.22),
         ("Core", "USDT", "WETH", 0.12),
         ("Core", "USDC", "WBTC", 0.14),
-        ("Core", "USDC", "CBBTC", 0.08),
-        ("Core", "WETH", "WSTETH", 0.18),
-        ("Core", "USDT", "WSTETH", 0.08),
-        ("Prime", "USDC", "WEETH", 0.10),
-        ("Prime", "WETH", "WEETH", 0.08),
+        ("Core", "USDC", "cbBTC", 0.08),
+        ("Core", "WETH", "wstETH", 0.18),
+        ("Core", "USDT", "wstETH", 0.08),
+        ("Prime", "USDC", "weETH", 0.10),
+        ("Prime", "WETH", "weETH", 0.08),
     ),
 }
 
@@ -510,7 +510,7 @@ def _loans(entity: Entity, scenario: Scenario, rng: np.random.Generator) -> pd.D
 
 def _cdp_supply(entity: Entity, scenario: Scenario, rng: np.random.Generator) -> pd.DataFrame:
     """CDP stablecoins per chain: the crypto-backed part is what counts as crypto-collateralized debt."""
-    ticker = {"stillwater-stable": "SWUSD", "ember-vaults": "EMUSD"}.get(entity.entity_id, "CDPUSD")
+    ticker = {"stillwater-stable": "SWUSD", "ember-vaults": "crvUSD"}.get(entity.entity_id, "CDPUSD")
     rows = []
     for chain, billions in entity.chains:
         backed = round(billions * 1e9 * scenario.cdp_scale * rng.uniform(0.995, 1.005), 2)

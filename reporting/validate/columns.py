@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from reporting.contract import TICKER_PATTERNS, ColumnSpec, ContractModel, RowRule, column_specs
+from reporting.contract import ColumnSpec, ContractModel, RowRule, column_specs
 from reporting.findings import Finding
 from reporting.ingest.model import RawTable
 from reporting.validate.log import FindingLog
@@ -548,7 +548,7 @@ def _text_hashes(column: pa.StringArray, longest: int) -> np.ndarray:
 
 def _is_coded(spec: ColumnSpec) -> bool:
     """Whether a column is kept coded (as categories): enums, and tickers, whose values repeat."""
-    return spec.kind == "enum" or (spec.kind == "text" and spec.pattern in TICKER_PATTERNS)
+    return spec.kind == "enum" or (spec.is_ticker)
 
 
 def _coded(text: pa.Array) -> pa.DictionaryArray:

@@ -107,7 +107,7 @@ def recalculate(data: bytes, work: Path) -> Path:
     """Open the workbook in LibreOffice headless, recalculating every formula on load, and save it again."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        pytest.fail("LibreOffice is not installed: apt-get install -y libreoffice-calc (the CI script installs it)")
+        pytest.fail("LibreOffice is not installed: ./scripts/system-packages run test installs it")
     profile = work / "profile"
     (profile / "user").mkdir(parents=True)
     # A fresh profile that recalculates .xlsx formulas on load rather than trusting cached results.

@@ -140,6 +140,8 @@ LOANS = [
     }
 ]
 
+DEFI_LOAN = {**LOANS[0], "chain": "ethereum", "supplied_usd": "7000000000.00", "funded_onchain_usd": None}
+
 BASES: dict[str, Doc] = {
     "cex": {"submission": HEADER, "tables": EXCHANGE_TABLES},
     "cefi_lender": {
@@ -160,9 +162,7 @@ BASES: dict[str, Doc] = {
             "lei": None,
             "jurisdiction": None,
         },
-        "tables": {
-            "loans": [{**LOANS[0], "chain": "ethereum", "supplied_usd": "7000000000.00", "funded_onchain_usd": None}]
-        },
+        "tables": {"loans": [DEFI_LOAN]},
     },
     "cdp_issuer": {
         "submission": {
@@ -332,7 +332,22 @@ CASES: list[Case] = [
         cell(LIQ, 0, "position_side", "buy"),
         expect=[(LIQ, 0, "position_side", "value-not-allowed")],
     ),
-    _case("value-pattern", "cex", cell(OI, 0, "base_asset", "btc"), expect=[(OI, 0, "base_asset", "value-pattern")]),
+    _case(
+        "value-pattern", "cex", cell(OI, 0, "base_asset", "BTC-USD"), expect=[(OI, 0, "base_asset", "value-pattern")]
+    ),
+    _case(
+        "ticker-case-variant",
+        "defi_protocol",
+        table(
+            "loans",
+            [
+                {**DEFI_LOAN, "market": "WETH core", "collateral_asset": "WETH"},
+                {**DEFI_LOAN, "market": "weth isolated", "collateral_asset": "weth"},
+                {**DEFI_LOAN, "market": "weth loans", "loan_asset": "weth", "collateral_asset": "USDC"},
+            ],
+        ),
+        expect=[("loans", 1, "collateral_asset", "ticker-case-variant")],
+    ),
     _case(
         "value-too-long",
         "cex",
