@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
+from reporting.contract import TABLES, IncidentRow
+from reporting.findings import CATALOGUE
 from reporting.validate.folder import validate_folder
 from tests.validate.cases import BASES
 
@@ -72,3 +76,31 @@ def test_a_row_rule_starts_just_past_its_edge(case: str, tmp_path: Path) -> None
     [submission] = validate_folder(path, "2025-11")
     found = [(f.table, f.row, f.code) for f in submission.findings]
     assert found == ([] if expected is None else [(table, 0, expected)])
+
+
+@pytest.mark.parametrize("case", EDGES)
+def test_the_model_applies_the_same_edges_one_row_at_a_time(case: str) -> None:
+    """The row-by-row path (a model validating one row): an error rule refuses the row, a warning rule does not."""
+    base, table, cells, expected = EDGES[case]
+    row = {**BASES[base]["tables"][table][0], **cells}
+    if row.get("funding_interval_hours") is not None:  # a choice among integers is given as a number
+        row["funding_interval_hours"] = int(row["funding_interval_hours"])
+    if expected is None or CATALOGUE[expected].severity == "warning":
+        TABLES[table].model_validate(row)
+    else:
+        with pytest.raises(ValidationError, match=expected):
+            TABLES[table].model_validate(row)
+
+
+@pytest.mark.parametrize(
+    ("detected_at", "refused"),
+    [("2025-11-21T03:00:00+01:00", False), ("2025-11-21T02:59:59+01:00", True), ("2025-11-20T21:00:00-05:00", False)],
+)
+def test_the_model_compares_timestamps_across_zones(detected_at: str, refused: bool) -> None:
+    # The base incident starts at 2025-11-21T02:00:00Z.
+    row = {**BASES["cex"]["tables"]["incidents"][0], "detected_at": detected_at}
+    if refused:
+        with pytest.raises(ValidationError, match="detected-before-start"):
+            IncidentRow.model_validate(row)
+    else:
+        assert IncidentRow.model_validate(row).detected_at == datetime(2025, 11, 21, 2, tzinfo=UTC)
