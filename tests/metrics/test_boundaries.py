@@ -195,7 +195,8 @@ NO_FIGURES: dict[str, dict[str, object]] = {"derivatives": {}, "lending": {}, "i
 
 def flag_of(flag_id: str, figures: dict[str, dict[str, object]], debt_change_pct: float | None = None, flags=FLAGS):
     """The flag `flag_id` computed from the figures of the metrics JSON and the thresholds."""
-    computed = compute_flags({**NO_FIGURES, **figures}, debt_change_pct, debt_change_pct is not None, flags)
+    changes = {"lending": {"total_industry_debt_usd": {"change_pct": debt_change_pct}}}
+    computed = compute_flags({**NO_FIGURES, "changes": changes, **figures}, debt_change_pct is not None, flags)
     [flag] = [flag for flag in computed if flag.id == flag_id]
     return flag
 
@@ -265,11 +266,11 @@ def test_liquidation_imbalance_levels(share: float, status: str, threshold: floa
     ("rate", "status", "threshold", "reason"),
     [
         (0.30, "green", 0.30, "annualized funding rate 30.0 %, in absolute value not above the threshold 30.0 %"),
-        (-0.30, "green", 0.30, "annualized funding rate -30.0 %, in absolute value not above the threshold 30.0 %"),
+        (-0.30, "green", 0.30, "annualized funding rate −30.0 %, in absolute value not above the threshold 30.0 %"),
         (0.3001, "amber", 0.30, "annualized funding rate 30.0 %, in absolute value above the amber threshold 30.0 %"),
-        (-0.60, "amber", 0.30, "annualized funding rate -60.0 %, in absolute value above the amber threshold 30.0 %"),
+        (-0.60, "amber", 0.30, "annualized funding rate −60.0 %, in absolute value above the amber threshold 30.0 %"),
         (0.60, "amber", 0.30, "annualized funding rate 60.0 %, in absolute value above the amber threshold 30.0 %"),
-        (-0.6001, "red", 0.60, "annualized funding rate -60.0 %, in absolute value above the red threshold 60.0 %"),
+        (-0.6001, "red", 0.60, "annualized funding rate −60.0 %, in absolute value above the red threshold 60.0 %"),
     ],
 )
 def test_funding_stress_levels(rate: float, status: str, threshold: float, reason: str) -> None:
