@@ -13,7 +13,8 @@ import pytest
 
 from reporting.config import Level, load_thresholds
 from reporting.metrics import compute_metrics, count_coverage
-from reporting.metrics.flags import compute_flags
+from reporting.metrics.flags import FLAGS as FLAG_DEFINITIONS
+from reporting.metrics.flags import compute_flags, flag_definition
 from tests.metrics.factories import PERIOD, make_submission
 
 # The two liquidations put the peak 24-hour window at [2025-11-10T01:00Z, 2025-11-11T01:00Z).
@@ -310,3 +311,10 @@ def test_major_incident_levels(counts: tuple[int, int], flags, status: str, metr
 def test_incident_in_liquidation_window_levels(count: int, flags, status: str, threshold: int) -> None:
     flag = flag_of("incident_in_liquidation_window", {"incidents": {"in_peak_liquidation_window": count}}, flags=flags)
     assert (flag.status, flag.threshold, flag.value) == (status, threshold, count)
+
+
+def test_each_figure_finds_the_flag_that_judges_it() -> None:
+    # The PDF bands the HHI figures by the levels of the flag found this way.
+    assert flag_definition("derivatives.open_interest_hhi").id == "oi_concentration"
+    assert flag_definition("lending.lender_hhi").id == "lender_concentration"
+    assert [flag_definition(definition.metric) for definition in FLAG_DEFINITIONS] == list(FLAG_DEFINITIONS)
