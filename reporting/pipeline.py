@@ -5,6 +5,7 @@ files ─▶ ingest ─▶ validate ─▶ metrics ─▶ render ─▶ json (an
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import hashlib
 import json
@@ -145,40 +146,56 @@ def run_build(
     above 1, up to that many submissions are validated at once, and the PDF is rendered in a child
     process while the workbook is written.
     """
+    if _is_within(out.resolve(), submissions_path.resolve()):
+        raise BuildError(f"--out {out} is inside the submissions folder; choose a folder outside it.")
+    thresholds = load_thresholds(config)
+    limits = limits or load_limits(config)
+    with lock_output(out):
+        prior_metrics = load_prior(prior, period, thresholds, jobs) if prior is not None else None
+        computed = compute_period(submissions_path, period, thresholds, prior_metrics, limits, progress, jobs)
+        if strict and any(s.status == "rejected" for s in computed.submissions):
+            return BuildResult(computed.submissions, None)
+        options = {
+            "submissions": str(submissions_path),
+            "period": period,
+            "prior": None if prior is None else str(prior),
+            "config": None if config is None else str(config),
+            "strict": strict,
+            "limits": asdict(limits),
+            "final": (presentation or ReportOptions()).final,
+        }
+        metrics_json = _json_bytes(computed.metrics.to_dict())
+        report = Report(
+            period=period,
+            metrics=computed.metrics,
+            partials=computed.partials,
+            submissions=computed.submissions,
+            thresholds=thresholds,
+            provenance=describe_provenance(computed.submissions, options, thresholds),
+            report_id=f"RR-{period}-{hashlib.sha256(metrics_json).hexdigest()[:10].upper()}",
+            metrics_json=metrics_json,
+            options=replace(presentation or ReportOptions(), generated_at=_run_time()),
+        )
+        documents = render_documents(report, jobs)
+        manifest = {
+            **report.provenance,
+            "outputs": [
+                {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+                for name, data in documents.items()
+            ],
+        }
+        documents[f"manifest-{period}.json"] = _json_bytes(manifest)
+        return BuildResult(computed.submissions, report, publish(documents, out))
+
+
+def render_documents(report: Report, jobs: int) -> dict[str, bytes]:
+    """The period's metrics and validation JSON, PDF and workbook, by file name (the PDF in a child with `jobs` > 1)."""
     # Imported here, not with the module: the PDF's libraries (WeasyPrint, matplotlib) take about 1.4 s to import,
     # which `riskreport validate` and the other commands do without.
     from reporting.render.pdf import render_pdf
     from reporting.render.workbook import render_workbook
 
-    if _is_within(out.resolve(), submissions_path.resolve()):
-        raise BuildError(f"--out {out} is inside the submissions folder; choose a folder outside it.")
-    thresholds = load_thresholds(config)
-    limits = limits or load_limits(config)
-    prior_metrics = load_prior(prior, period, thresholds, jobs) if prior is not None else None
-    computed = compute_period(submissions_path, period, thresholds, prior_metrics, limits, progress, jobs)
-    if strict and any(s.status == "rejected" for s in computed.submissions):
-        return BuildResult(computed.submissions, None)
-    options = {
-        "submissions": str(submissions_path),
-        "period": period,
-        "prior": None if prior is None else str(prior),
-        "config": None if config is None else str(config),
-        "strict": strict,
-        "limits": asdict(limits),
-        "final": (presentation or ReportOptions()).final,
-    }
-    metrics_json = _json_bytes(computed.metrics.to_dict())
-    report = Report(
-        period=period,
-        metrics=computed.metrics,
-        partials=computed.partials,
-        submissions=computed.submissions,
-        thresholds=thresholds,
-        provenance=describe_provenance(computed.submissions, options, thresholds),
-        report_id=f"RR-{period}-{hashlib.sha256(metrics_json).hexdigest()[:10].upper()}",
-        metrics_json=metrics_json,
-        options=replace(presentation or ReportOptions(), generated_at=_run_time()),
-    )
+    period = report.period
     with _collection_paused_for_existing_objects():
         pdf = Rendering(render_pdf, report, in_child=jobs > 1)
         try:
@@ -186,21 +203,12 @@ def run_build(
         except BaseException:
             pdf.cancel()
             raise
-        documents = {
-            f"metrics-{period}.json": metrics_json,
-            f"validation-{period}.json": _json_bytes(validation_to_dict(computed.submissions)),
+        return {
+            f"metrics-{period}.json": report.metrics_json,
+            f"validation-{period}.json": _json_bytes(validation_to_dict(report.submissions)),
             f"report-{period}.pdf": pdf.result(),
             f"report-{period}.xlsx": workbook,
         }
-    manifest = {
-        **report.provenance,
-        "outputs": [
-            {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-            for name, data in documents.items()
-        ],
-    }
-    documents[f"manifest-{period}.json"] = _json_bytes(manifest)
-    return BuildResult(computed.submissions, report, publish(documents, out))
 
 
 class Rendering:
@@ -321,6 +329,42 @@ def publish(documents: dict[str, bytes], out: Path) -> list[Path]:
         return [out / name for name in documents]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+LOCK_FILE = ".riskreport.lock"
+"""The lock file a build holds in its output folder."""
+
+
+@contextmanager
+def lock_output(out: Path) -> Iterator[None]:
+    """Hold the output folder `out` (made if missing) for one build; BuildError at once if another build holds it.
+
+    The lock is an OS file lock (`flock`) on `out/.riskreport.lock`, which the kernel releases when the process
+    ends, however it ends: a lock file left behind by a killed build does not block the next one. The file is
+    removed on release; a build that locked a file another build had just removed locks the new file instead.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / LOCK_FILE
+    while True:
+        handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            busy = f"--out {out} is in use by another build ({path} is locked)"
+            raise BuildError(f"{busy}; wait for it to end or choose another folder.") from None
+        try:
+            held = os.stat(path, follow_symlinks=False)
+        except FileNotFoundError:
+            held = None
+        if held is not None and os.path.samestat(held, os.fstat(handle)):
+            break
+        os.close(handle)
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(handle)
 
 
 @contextmanager
