@@ -49,6 +49,10 @@ CATALOGUE: dict[str, Code] = {
     "value-out-of-range": Code("error", "Correct the value: it is outside the range the format allows."),
     "value-not-allowed": Code("error", "Use one of the values the format lists for this column."),
     "value-pattern": Code("error", "Write the value in the form the format gives."),
+    "value-control-character": Code(
+        "error",
+        "Remove the control or invisible character (NUL, ESC, BEL, zero-width space); tabs and line breaks may stay.",
+    ),
     "value-too-long": Code("error", "Shorten the text to the length the format allows."),
     "value-not-date": Code("error", "Write the date as YYYY-MM-DD."),
     "value-not-timestamp": Code("error", "Write the timestamp in ISO 8601, e.g. 2025-11-03T14:00:00Z."),

@@ -2,9 +2,10 @@
 
 Both give a table with the file's own column names, as the other containers do. CSV is parsed by
 pyarrow's multithreaded reader, so a million-row file costs no Python per row. Types are never
-inferred: each column the contract types (money, numbers, dates, timestamps, booleans) is parsed
-with that type while reading, and when any value of the file does not parse, the whole file is read
-again as text, so that validation can name each bad value as it was written.
+inferred: each column the contract types as dates, timestamps or booleans is parsed with that type
+while reading, and when any value of the file does not parse, the whole file is read again as text,
+so that validation can name each bad value as it was written. Numbers are read as text, which
+validation parses by the format's one grammar of numbers.
 Parquet columns are typed: a column stored with the contract's type is kept as the CSV fast path
 would have read it; any other is written back as the text a submitter would have put in a CSV:
 timestamps in ISO 8601 (UTC with `Z` when the column has a zone, without a zone otherwise, which
@@ -88,8 +89,11 @@ def table_from_csv(
             # The fast path: parse each column with the contract's type while reading. Any value that
             # does not parse sends the whole table down the text path, where validation names it.
             # Enums stay text here: Arrow's CSV reader codes a column more slowly than validation then
-            # looks its text up among the allowed values.
-            table = _read_csv_body(body, keys, parse, contract_types(name, names, code_enums=False), threads)
+            # looks its text up among the allowed values. Numbers stay text too: Arrow's parser takes what
+            # the format's grammar refuses (` 5.00 `, `0x7`, `inf`) and drops digits a float cannot hold
+            # (`5.150000000001`), and validation reads the written number by one grammar in every container.
+            types = contract_types(name, names, code_enums=False, numbers=False)
+            table = _read_csv_body(body, keys, parse, types, threads)
         except pa.ArrowInvalid:
             table = _read_csv_body(body, keys, parse, {}, threads)
     except pa.ArrowInvalid as error:
@@ -138,14 +142,18 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
+NUMBER_KINDS = frozenset({"money", "price", "number", "integer"})
 CODED = pa.dictionary(pa.int32(), pa.string())
 """Tickers (and, from Parquet, enums) are read as codes into their distinct values: they repeat, and stay text."""
 
 
-def contract_types(table: str, names: list[str], code_enums: bool = True) -> dict[int, pa.DataType]:
+def contract_types(
+    table: str, names: list[str], code_enums: bool = True, numbers: bool = True
+) -> dict[int, pa.DataType]:
     """Arrow types for the columns, by position, that the contract types as other than plain text.
 
-    Enum columns are coded only when `code_enums`. Duplicated and unknown columns stay text, for
+    Enum columns are coded only when `code_enums`; number columns (money, prices, numbers, integers) are
+    typed only when `numbers`. Duplicated and unknown columns stay text, for
     validation to report as they are.
     """
     specs = {spec.name: spec for spec in column_specs(TABLES[table])} if table in TABLES else {}
@@ -154,6 +162,8 @@ def contract_types(table: str, names: list[str], code_enums: bool = True) -> dic
     for index, column in enumerate(names):
         spec = specs.get(column)
         if spec is None or counts[column] > 1:
+            continue
+        if spec.kind in NUMBER_KINDS and not numbers:
             continue
         if spec.kind in ARROW_TYPES:
             types[index] = ARROW_TYPES[spec.kind]

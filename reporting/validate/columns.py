@@ -36,8 +36,34 @@ class InThisThread(Executor):
         return future
 
 
-NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
-INTEGER = r"^[+-]?[0-9]{1,18}$"
+NUMBER = r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+"""The one grammar of a written number, in every container: an optional minus sign (no plus), digits with
+an optional decimal point, an optional exponent; no spaces, separators, hex or words (inf, NaN)."""
+INTEGER = r"^-?[0-9]+$"
+INTEGER_DIGITS = 18
+"""Digits an integer may have (leading zeros aside) before it is out of range, whatever the bound of its column."""
+DECIMALS_WRITTEN = r"^-?[0-9]*\.?(?P<fraction>[0-9]*?)0*(?:[eE](?P<exponent>[+-]?[0-9]+))?$"
+FLOAT_DIGITS = 15
+"""A number written in at most this many characters has at most this many digits, which a float keeps exactly."""
+YEARS = (1678, 2261)
+"""The first and last year a date or timestamp may lie in: the whole years a nanosecond timestamp holds."""
+CONTROL = (
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}-\x{2064}\x{2066}-\x{2069}\x{feff}]"
+)
+"""Characters refused in text values: C0 controls but tab, line feed and carriage return; DEL; and the invisible
+format characters (zero-width spaces and joiners, bidirectional controls, the byte order mark)."""
+
+
+def _byte_set(characters: bytes | range) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[list(characters)] = True
+    return table
+
+
+NOT_PLAIN_NUMBER_BYTES = ~_byte_set(b"0123456789.-")
+NOT_PLAIN_INTEGER_BYTES = ~_byte_set(b"0123456789-")
+CONTROL_LEAD_BYTES = _byte_set(bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xE2, 0xEF]))
+"""Bytes that begin every character of CONTROL in UTF-8 (0xE2 and 0xEF begin many others as well)."""
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _TIME = r"[T ]([01][0-9]|2[0-3])(:[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?)?"
 TIMESTAMP_ZONED = DATE[:-1] + _TIME + r"(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)$"
@@ -70,6 +96,19 @@ def _true_rows(mask: pd.Series) -> np.ndarray:
 
 def _matches(text: pa.Array, pattern: str) -> pa.Array:
     return pc.match_substring_regex(text, pattern=pattern)
+
+
+def _any_byte(text: pa.Array | pa.ChunkedArray, table: np.ndarray) -> bool:
+    """Whether any byte of the values of a text column is one `table` marks: a scan of the column's buffer."""
+    for chunk in text.chunks if isinstance(text, pa.ChunkedArray) else [text]:
+        data = chunk.buffers()[2]
+        if data is None or not len(chunk):
+            continue
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+        if table[np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]].any():
+            return True
+    return False
 
 
 class TableCheck:
@@ -147,18 +186,7 @@ class TableCheck:
             if values.null_count:
                 bad &= _mask(pc.is_valid(values))
             self.flag("value-not-number", bad, name, values, f"{name} must be a finite number; got {{value}}.")
-            if spec.decimal_places is not None:
-                with np.errstate(invalid="ignore", over="ignore"):
-                    # A value with at most `decimal_places` decimals survives rounding to them exactly.
-                    too_precise = (np.round(x, spec.decimal_places) != x) & finite
-                self.flag(
-                    "value-precision",
-                    too_precise,
-                    name,
-                    values,
-                    f"{name} has more than {spec.decimal_places} decimal places: {{value}}.",
-                )
-                bad |= too_precise
+            bad |= self.check_precision(spec, values, values, finite)
         if spec.kind == "integer" and spec.choices:
             not_allowed = _mask(pc.invert(pc.is_in(values, pa.array([int(c) for c in spec.choices]))))
             not_allowed &= _mask(pc.is_valid(values))
@@ -172,6 +200,8 @@ class TableCheck:
             bad |= not_allowed
         if spec.kind in ("money", "price", "number", "integer"):
             bad |= self.check_range(spec, values, values)
+        if spec.kind in ("date", "timestamp"):
+            bad |= self.check_years(spec, values, pc.year(values))
         self.invalid[name] = bad
         return pc.if_else(pa.array(bad), pa.scalar(None, values.type), values) if bad.any() else values
 
@@ -199,6 +229,22 @@ class TableCheck:
                 )
             bad |= mask
         return bad | self.check_plausible(spec, text, numbers, ~bad)
+
+    def check_years(self, spec: ColumnSpec, text: pa.Array, years: pa.Array) -> np.ndarray:
+        """Flag dates and timestamps outside YEARS (of which `years` holds each value's year); return those rows."""
+        first, last = YEARS
+        least, greatest = pc.min_max(years).values()
+        if least.as_py() is None or (least.as_py() >= first and greatest.as_py() <= last):
+            return np.zeros(len(years), dtype=bool)
+        outside = _mask(pc.or_(pc.less(years, first), pc.greater(years, last)))
+        self.flag(
+            "value-out-of-range",
+            outside,
+            spec.name,
+            text,
+            f"{spec.name} must lie in the years {first} to {last}; got {{value}}.",
+        )
+        return outside
 
     def check_plausible(
         self, spec: ColumnSpec, text: pa.Array, numbers: np.ndarray, unflagged: np.ndarray
@@ -234,33 +280,46 @@ class TableCheck:
         return implausible | negative_zero
 
     def parse_number(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
-        values = _cast_or_none(text, pa.float64())
-        if values is not None and _mask(pc.is_finite(values)).sum() == len(values) - values.null_count:
-            # Fast path: every value parsed and is finite; only precision and range remain.
-            bad = self.check_precision(spec, text)
-            return values, bad | self.check_range(spec, text, values)
-        well_formed = _matches(text, NUMBER)
-        malformed = _mask(pc.invert(well_formed))
-        self.flag(
-            "value-not-number",
-            malformed,
-            spec.name,
-            text,
-            f"{spec.name} must be {KIND_WORDS[spec.kind]} written as a plain number; got {{value!r}}.",
-        )
-        clean = pc.if_else(well_formed, text, pa.scalar(None, pa.string()))
-        values = pc.cast(clean, pa.float64())
-        infinite = _mask(pc.is_inf(values))
-        self.flag("value-out-of-range", infinite, spec.name, text, f"{spec.name} is too large: {{value}}.")
-        bad = malformed | infinite | self.check_precision(spec, clean)
+        """Numbers by the one grammar NUMBER, whatever the container; precision by the decimals written."""
+        plain = not _any_byte(text, NOT_PLAIN_NUMBER_BYTES)
+        values = _cast_or_none(text, pa.float64()) if plain else None
+        if values is not None:
+            # Fast path: only digits, points and minus signs, and every value parsed, so every one is well formed.
+            malformed = infinite = np.zeros(len(text), dtype=bool)
+        else:
+            well_formed = _matches(text, NUMBER)
+            malformed = _mask(pc.invert(well_formed))
+            self.flag(
+                "value-not-number",
+                malformed,
+                spec.name,
+                text,
+                f"{spec.name} must be {KIND_WORDS[spec.kind]} written as a plain number; got {{value!r}}.",
+            )
+            values = pc.cast(pc.if_else(well_formed, text, pa.scalar(None, pa.string())), pa.float64())
+            infinite = _mask(pc.is_inf(values))
+            self.flag("value-out-of-range", infinite, spec.name, text, f"{spec.name} is too large: {{value}}.")
+        bad = malformed | infinite | self.check_precision(spec, text, values, ~(malformed | infinite))
         bad |= self.check_range(spec, text, values)
         return values, bad
 
-    def check_precision(self, spec: ColumnSpec, text: pa.Array) -> np.ndarray:
-        """Flag money with more than 2 decimals and prices with more than 8 (trailing zeros aside)."""
+    def check_precision(self, spec: ColumnSpec, text: pa.Array, values: pa.Array, judged: np.ndarray) -> np.ndarray:
+        """Flag money with more than 2 decimals and prices with more than 8, among the `judged` rows; return them.
+
+        The decimals are those of the value written (`1e-3` has 3, `5.10` has 1): a number written in at most
+        FLOAT_DIGITS characters is judged by its float, which keeps every digit; a longer one by its text. A value
+        stored as a number (Parquet) is its shortest text, which its float judges.
+        """
         if spec.decimal_places is None:
             return np.zeros(len(text), dtype=bool)
-        too_precise = _mask(_matches(text, rf"^[^eE]*\.[0-9]{{{spec.decimal_places}}}[0-9]*[1-9]"))
+        numbers = values.to_numpy(zero_copy_only=False)
+        with np.errstate(invalid="ignore", over="ignore"):
+            too_precise = (np.round(numbers, spec.decimal_places) != numbers) & np.isfinite(numbers) & judged
+        long = np.zeros(len(text), dtype=bool)
+        if pa.types.is_string(text.type):
+            long = _mask(pc.greater(pc.binary_length(text), FLOAT_DIGITS)) & judged
+        if long.any():
+            too_precise[long] = _decimals_written(pc.filter(text, pa.array(long))) > spec.decimal_places
         self.flag(
             "value-precision",
             too_precise,
@@ -271,10 +330,21 @@ class TableCheck:
         return too_precise
 
     def parse_integer(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
-        well_formed = _matches(text, INTEGER)
-        bad = _mask(pc.invert(well_formed))
-        self.flag("value-not-integer", bad, spec.name, text, f"{spec.name} must be a whole number; got {{value!r}}.")
-        values = pc.cast(pc.if_else(well_formed, text, pa.scalar(None, pa.string())), pa.int64())
+        """Whole numbers by the one grammar INTEGER; more than INTEGER_DIGITS digits is out of range."""
+        values = None if _any_byte(text, NOT_PLAIN_INTEGER_BYTES) else _cast_or_none(text, pa.int64())
+        if values is not None:
+            bad = np.zeros(len(text), dtype=bool)
+        else:
+            well_formed = _matches(text, INTEGER)
+            bad = _mask(pc.invert(well_formed))
+            self.flag(
+                "value-not-integer", bad, spec.name, text, f"{spec.name} must be a whole number; got {{value!r}}."
+            )
+            digits = pc.utf8_length(pc.utf8_ltrim(pc.utf8_ltrim(text, characters="-"), characters="0"))
+            huge = _mask(pc.greater(digits, INTEGER_DIGITS)) & ~bad
+            self.flag("value-out-of-range", huge, spec.name, text, f"{spec.name} is too large: {{value}}.")
+            bad |= huge
+            values = pc.cast(pc.if_else(pa.array(~bad), text, pa.scalar(None, pa.string())), pa.int64())
         if spec.choices:
             not_allowed = _mask(pc.invert(pc.is_in(values, pa.array([int(c) for c in spec.choices]))))
             not_allowed &= ~bad & _mask(pc.is_valid(values))
@@ -306,6 +376,16 @@ class TableCheck:
             mask = _mask(pc.greater(pc.utf8_length(text), spec.max_length))
             self.flag(
                 "value-too-long", mask, spec.name, None, f"{spec.name} is longer than {spec.max_length} characters."
+            )
+            bad |= mask
+        if _any_byte(text, CONTROL_LEAD_BYTES):
+            mask = _mask(_matches(text, CONTROL)) & ~bad
+            self.flag(
+                "value-control-character",
+                mask,
+                spec.name,
+                text,
+                f"{spec.name} holds a control or invisible character: {{value!r}}.",
             )
             bad |= mask
         if spec.pattern is not None:
@@ -344,19 +424,25 @@ class TableCheck:
         return pc.equal(lowered, "true"), bad
 
     def parse_date(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
-        fast = _cast_or_none(text, pa.date32())
-        if fast is not None:
-            return fast, np.zeros(len(text), dtype=bool)
-        dates, bad = _parse_calendar_date(text)
-        self.flag(
-            "value-not-date", bad, spec.name, text, f"{spec.name} must be a date written YYYY-MM-DD; got {{value!r}}."
-        )
-        return pc.cast(dates, pa.date32()), bad
+        dates = _cast_or_none(text, pa.date32())
+        if dates is not None:
+            bad = np.zeros(len(text), dtype=bool)
+        else:
+            parsed, bad = _parse_calendar_date(text)
+            self.flag(
+                "value-not-date",
+                bad,
+                spec.name,
+                text,
+                f"{spec.name} must be a date written YYYY-MM-DD; got {{value!r}}.",
+            )
+            dates = pc.cast(parsed, pa.date32())
+        return dates, bad | self.check_years(spec, text, pc.year(dates))
 
     def parse_timestamp(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
         fast = _cast_or_none(text, TIMESTAMP_TYPE)
         if fast is not None:
-            return fast, np.zeros(len(text), dtype=bool)
+            return fast, self.check_years(spec, text, pc.year(fast))
         zoned = _matches(text, TIMESTAMP_ZONED)
         _, bad_day = _parse_calendar_date(pc.utf8_slice_codeunits(text, 0, 10))
         naive = _mask(_matches(text, TIMESTAMP_NAIVE)) & ~bad_day
@@ -376,6 +462,10 @@ class TableCheck:
             f"{spec.name} must be an ISO 8601 timestamp with its zone; got {{value!r}}.",
         )
         bad = naive | malformed
+        # The year is checked on the text, before the cast, which fails on a year a nanosecond timestamp cannot hold.
+        years = pc.utf8_slice_codeunits(pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), text), 0, 4)
+        written_years = pc.cast(years, pa.int64())
+        bad |= self.check_years(spec, text, written_years)
         usable = pc.if_else(pa.array(~bad), text, pa.scalar(None, pa.string()))
         return pc.cast(usable, TIMESTAMP_TYPE), bad
 
@@ -575,12 +665,22 @@ def _cast_or_none(text: pa.Array, target: pa.DataType) -> pa.Array | None:
         return None
 
 
+def _decimals_written(text: pa.Array) -> np.ndarray:
+    """Decimal places of well-formed numbers as written: fraction digits (trailing zeros aside) less the exponent."""
+    parts = pc.extract_regex(text, pattern=DECIMALS_WRITTEN)
+    fraction = pc.utf8_length(pc.struct_field(parts, "fraction")).to_numpy(zero_copy_only=False)
+    exponent = pc.struct_field(parts, "exponent")
+    shift = pc.cast(pc.if_else(pc.equal(exponent, ""), "0", exponent), pa.float64()).to_numpy(zero_copy_only=False)
+    return np.nan_to_num(fraction - shift, nan=0.0)
+
+
 def _parse_calendar_date(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Parse YYYY-MM-DD strictly: a date that does not exist (2025-02-30) is invalid, not rolled over."""
     well_formed = _matches(text, DATE)
     parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
     round_trip = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text)
-    ok = pc.and_(well_formed, round_trip)
+    # A value strptime cannot parse is null in `round_trip`: it is not ok (nor is `and_` of it with true).
+    ok = pc.fill_null(pc.and_(well_formed, round_trip), False)
     bad = _mask(pc.invert(ok)) & _mask(pc.is_valid(text))
     return pc.if_else(ok, parsed, pa.scalar(None, parsed.type)), bad
 

@@ -57,7 +57,7 @@ class FindingLog:
             return
         self.counts[code] += len(rows)
         for index in rows[: max(self.cap - len(self.kept), 0)]:
-            value = None if values is None else values[int(index)].as_py()
+            value = None if values is None else quoted(values, int(index))
             self.kept.append(
                 Finding(
                     code=code,
@@ -81,3 +81,11 @@ class FindingLog:
     @property
     def has_errors(self) -> bool:
         return self.errors > 0
+
+
+def quoted(values: pa.ChunkedArray | pa.Array, index: int) -> object:
+    """The value at `index`, as Python; Arrow's text of it when Python has no such value (a date of year 0)."""
+    try:
+        return values[index].as_py()
+    except (OverflowError, ValueError):
+        return values.slice(index, 1).cast(pa.string())[0].as_py()

@@ -339,6 +339,12 @@ CASES: list[Case] = [
         cell(INC, 0, "description", "x" * 2001),
         expect=[(INC, 0, "description", "value-too-long")],
     ),
+    _case(
+        "value-control-character",
+        "cex",
+        cell(INC, 0, "description", "Matching engine halted\x1b[2J"),
+        expect=[(INC, 0, "description", "value-control-character")],
+    ),
     _case("value-not-date", "cex", cell(OI, 0, "date", "2025-11-31"), expect=[(OI, 0, "date", "value-not-date")]),
     _case(
         "value-not-timestamp",
