@@ -31,6 +31,7 @@ CATALOGUE: dict[str, Code] = {
         "error", "Send plain files inside the submissions folder: no links, devices or '..' names."
     ),
     "file-unrecognised": Code("error", "Send a submission folder, an .xlsx workbook or a .json document."),
+    "json-duplicate-key": Code("error", "Write each key once in every object of the JSON document."),
     "file-duplicate-table": Code("error", "Send each table once: in CSV or in Parquet, not both."),
     "table-unknown": Code("warning", "Remove the file or sheet, or rename it after a table of the format."),
     "table-missing": Code("error", "Add the table: this entity type must send it."),

@@ -15,6 +15,7 @@ import errno
 import hashlib
 import mmap
 import os
+import re
 import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,6 +36,8 @@ FOLDER_NOTES = frozenset({"README.md", "README.txt"})
 HEADER_FILE = "submission.json"
 WORKBOOK_SUFFIX = ".xlsx"
 JSON_SUFFIX = ".json"
+NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""Characters that would break a file name's line in text output or a cell: controls and line separators."""
 TABLE_READERS = {".csv": table_from_csv, ".parquet": table_from_parquet}
 
 # O_NOFOLLOW refuses a link in the last path component; O_NONBLOCK keeps opening a named pipe from
@@ -317,5 +320,10 @@ def relative(path: Path, base: Path) -> str:
 
 
 def printable(name: str) -> str:
-    """A file name as text: bytes that are not UTF-8 (kept by Python as surrogates) become escapes."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """A file name (or any text) on one line: bytes that are not UTF-8 (kept by Python as surrogates), lone
+    surrogates, control characters and line separators become escapes (`caf\\xe9.json`, `a\\nb.json`)."""
+    try:
+        text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no undecodable byte gives
+        text = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return NOT_ONE_LINE.sub(lambda found: found.group().encode("unicode_escape").decode(), text)

@@ -53,7 +53,7 @@ from reporting.metrics.lending import CREDIT_TYPES, LOAN_TYPES
 from reporting.metrics.partials import HIGH_LEVERAGE_BANDS
 from reporting.metrics.period import compute_period_bounds
 from reporting.render.model import Report
-from reporting.render.xlsx import xlsx_bytes
+from reporting.render.xlsx import cell_text, xlsx_bytes
 
 CREATOR = "riskreport"
 NOT_AVAILABLE = "n/a"
@@ -226,6 +226,8 @@ def _column_styles(sheet: Worksheet, kinds: Sequence[str]) -> list[StyleArray | 
 
 def _cell(sheet: Worksheet, value: Any, style: StyleArray | None) -> Cell:
     """A cell of `sheet` holding the value; a str that is not a `Formula` stays text whatever it starts with."""
+    if isinstance(value, str) and not isinstance(value, Formula):
+        value = cell_text(value)
     cell = Cell(sheet, value=value, style_array=style)
     _set_type(cell, value)
     return cell

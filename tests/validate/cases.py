@@ -289,6 +289,13 @@ LIQ, OI, INC = "liquidations", "open_interest", "incidents"
 CASES: list[Case] = [
     Case("file-unreadable", "cex", (), ((None, None, None, "file-unreadable"),), raw=b'{"submission": {'),
     Case("file-encoding", "cex", (), ((None, None, None, "file-encoding"),), raw='{"é": 1}'.encode("latin-1")),
+    Case(
+        "json-duplicate-key",
+        "cex",
+        (),
+        ((None, None, None, "json-duplicate-key"),),
+        raw=json.dumps(BASES["cex"]).replace('"tables": {', '"tables": {}, "tables": {', 1).encode(),
+    ),
     _case("table-unknown", "cex", table("trades", []), expect=[("trades", None, None, "table-unknown")]),
     _case("table-missing", "cex", table("collateral", DROP), expect=[("collateral", None, None, "table-missing")]),
     _case("table-empty", "cex", table("collateral", []), expect=[("collateral", None, None, "table-empty")]),
