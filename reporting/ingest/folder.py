@@ -213,7 +213,12 @@ def encoding_finding(name: str, data: FileBytes, file: str) -> Finding:
 def table_from_parquet(
     name: str, data: FileBytes, file: str, limits: Limits, threads: int = 1
 ) -> tuple[RawTable | None, list[Finding]]:
-    """One Parquet table: columns of the contract's type kept typed, the others as text; rows counted before reading."""
+    """One Parquet table: columns of the contract's type kept typed, the others as text; rows counted before reading.
+
+    What the table expands to is bounded before it is decoded (`limits.max_parquet_expanded_bytes`): the
+    uncompressed size the footer declares, and the text that dictionary-encoded columns expand to, counted on
+    their codes. A few megabytes of Parquet can otherwise expand to gigabytes.
+    """
     try:
         with pq.ParquetFile(pa.BufferReader(pa.py_buffer(data))) as parquet:
             # Row and column counts come from the footer, so an oversized table is refused unread.
@@ -221,18 +226,27 @@ def table_from_parquet(
             too_many = too_many_rows(name, metadata.num_rows, metadata.num_columns, file, limits)
             if too_many is not None:
                 return None, [too_many]
+            declared = sum(metadata.row_group(index).total_byte_size for index in range(metadata.num_row_groups))
+            if declared > limits.max_parquet_expanded_bytes:
+                return None, [expands_too_far(name, declared, file, limits)]
             schema = parquet.schema_arrow
         types = contract_types(name, schema.names)
-        # Enum and ticker columns are read as codes into their distinct values, as the CSV reader reads them.
+        # Enum and ticker columns are read as codes into their distinct values, as the CSV reader reads them; so
+        # are text columns that may expand past their declared size, so that what they expand to can be counted
+        # before they are decoded.
+        compact = compact_columns(metadata)
         coded = [
             column
             for index, column in enumerate(schema.names)
-            if types.get(index) == CODED and pa.types.is_string(schema.field(index).type)
+            if pa.types.is_string(schema.field(index).type) and (types.get(index) == CODED or column in compact)
         ]
         with pq.ParquetFile(pa.BufferReader(pa.py_buffer(data)), read_dictionary=coded) as parquet:
             typed = parquet.read(use_threads=threads > 1)
     except (pa.ArrowException, OSError, ValueError, EOFError) as error:
         return None, [Finding("file-unreadable", file, table=name, message=f"The file is not valid Parquet: {error}.")]
+    expanded = sum(decoded_bytes(column) for column in typed.columns)
+    if expanded > limits.max_parquet_expanded_bytes:
+        return None, [expands_too_far(name, expanded, file, limits)]
     arrays = []
     for index, (column_name, column) in enumerate(zip(typed.column_names, typed.columns, strict=True)):
         kept = kept_typed(column, types.get(index))
@@ -248,6 +262,39 @@ def table_from_parquet(
             return None, [Finding(code, file, table=name, column=column_name, message=message)]
     data_table = pa.table(arrays, names=typed.column_names) if arrays else pa.table({})
     return RawTable(name=name, file=file, data=data_table, first_row=FIRST_DATA_ROW), []
+
+
+def compact_columns(metadata: pq.FileMetaData) -> set[str]:
+    """Columns declared in under 4 bytes a value: only a dictionary's codes are that small (a plain text value
+    takes 4 bytes of length alone), and only such a column can decode to far more than its declared size."""
+    declared: Counter[str] = Counter()
+    values: Counter[str] = Counter()
+    for group in range(metadata.num_row_groups):
+        row_group = metadata.row_group(group)
+        for index in range(row_group.num_columns):
+            column = row_group.column(index)
+            declared[column.path_in_schema] += column.total_uncompressed_size
+            values[column.path_in_schema] += column.num_values
+    return {name for name, count in values.items() if declared[name] < 4 * count}
+
+
+def decoded_bytes(column: pa.ChunkedArray) -> int:
+    """Bytes of text a dictionary-encoded column holds once decoded (the length of each row's value); 0 otherwise."""
+    if not pa.types.is_dictionary(column.type):
+        return 0
+    total = 0
+    for chunk in column.chunks:
+        lengths = pc.binary_length(chunk.dictionary)
+        total += pc.sum(pc.take(lengths, chunk.indices)).as_py() or 0
+    return total
+
+
+def expands_too_far(name: str, size: int, file: str, limits: Limits) -> Finding:
+    message = (
+        f"Table '{name}' expands to {size:,} bytes once decompressed; "
+        f"the limit is {limits.max_parquet_expanded_bytes:,}."
+    )
+    return Finding("file-zip-bomb", file, table=name, message=message)
 
 
 def kept_typed(column: pa.ChunkedArray, target: pa.DataType | None) -> pa.ChunkedArray | None:

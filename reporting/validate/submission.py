@@ -42,7 +42,7 @@ def validate_submission(raw: RawSubmission, period: str | None = None, threads: 
     checked in a pool of that many threads; the order of findings stays the same.
     """
     log = FindingLog()
-    log.extend(raw.findings)
+    log.extend(raw.findings, beyond_cap=True)  # the reader's, a few per file at most: every file is named
     checks = {name: TableCheck(table, FindingLog(), first_row=table.first_row) for name, table in raw.tables.items()}
     large = threads > 1 and any(table.data.num_rows >= PARALLEL_ROWS for table in raw.tables.values())
     with ThreadPoolExecutor(threads) if large else InThisThread() as pool:
@@ -65,13 +65,12 @@ def validate_submission(raw: RawSubmission, period: str | None = None, threads: 
             rows += entity_checks(header, tables, checks)
         run_row_checks(rows, pool)
     if log.capped:
-        log.kept.append(
-            Finding(
-                code="findings-capped",
-                file=raw.source,
-                message=f"Only the first {log.cap:,} of {sum(log.counts.values()):,} findings are listed.",
-            )
+        unlisted = ", ".join(f"{count:,} {code}" for code, count in sorted(log.dropped.items()))
+        message = (
+            f"{len(log.kept):,} of {sum(log.counts.values()):,} findings are listed, errors first; "
+            f"not listed: {unlisted}."
         )
+        log.kept.append(Finding(code="findings-capped", file=raw.source, message=message))
     return ValidatedSubmission(
         source=raw.source,
         container=raw.container,

@@ -597,6 +597,10 @@ def _restates_unknown(folder: Path) -> Path:
     return _json(folder, "a.json", _restated(BASES["dat"], "11111111-2a4b-4c5d-9e8f-7a6b5c4d3e2f"))
 
 
+def _restates_itself(folder: Path) -> Path:
+    return _json(folder, "a.json", _restated(BASES["dat"], "0d3f6c1e-2a4b-4c5d-9e8f-7a6b5c4d3e2f"))
+
+
 def _many_bad_rows(folder: Path) -> Path:
     doc = copy.deepcopy(BASES["cex"])
     row = doc["tables"]["liquidations"][1]
@@ -654,6 +658,7 @@ FOLDER_CASES: list[Case] = [
         (("submission", None, "entity_id", "entity-period-duplicate"),),
         build=_same_entity_twice,
     ),
+    Case("restates-cycle", "dat", (), (("submission", None, "restates", "restates-cycle"),), build=_restates_itself),
     Case(
         "restates-unknown", "dat", (), (("submission", None, "restates", "restates-unknown"),), build=_restates_unknown
     ),
