@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = {
     "metrics-2025-11.json": "5e03b347ff38c100a33c0a5d9fb7c50cc4dd6b3a5be8329046c790171657b9f6",
     "validation-2025-11.json": "9390d6d6ef76349184533b11a06a0381e4ff3076f2f63d18d551d9b14b01c566",
-    "manifest-2025-11.json": "0da7cefec4c27ca81e89578264c4ac793ec394d17d692461bcb36c917c9d7f38",
-    "report-2025-11.xlsx": "328f755c2c13c5213605d242edf9246562a3141caddac1ba7f59800d4a00758b",
-    "report-2025-11.pdf": "60ee3ecbb160c762ef8d3b0bf78f0cd51b2efacaa2c4f6d6cff75b4060c229cc",
+    "manifest-2025-11.json": "1117b176648a58980e06b3aadb0b96671d74553c7001cb887f20f3e1211b5a8f",
+    "report-2025-11.xlsx": "e0851ea878e895a2c1e2f65050b5a862667d19e7f9a8eb6de5019b963d7b552b",
+    "report-2025-11.pdf": "17ad93742d0b57ac3fce299bbea640015c58f6deea498a2b3d9eb5f130e913b5",
 }
 
 
