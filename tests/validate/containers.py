@@ -66,7 +66,7 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
 
 def _csv_bytes(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)  # a bare \r must be quoted too
     writer.writerow(columns)
     for row in rows:
         writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
