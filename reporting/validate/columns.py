@@ -23,18 +23,17 @@ from reporting.findings import Finding
 from reporting.ingest.model import RawTable
 from reporting.validate.grammar import (
     CONTROL,
-    CONTROL_LEAD_BYTES,
     DATE,
     FLOAT_DIGITS,
     INTEGER,
     INTEGER_DIGITS,
-    NOT_PLAIN_INTEGER_BYTES,
-    NOT_PLAIN_NUMBER_BYTES,
     NUMBER,
+    PLAIN_NUMBER_BYTES,
+    PRINTABLE_ASCII,
     TIMESTAMP_NAIVE,
     TIMESTAMP_ZONED,
     YEARS,
-    any_byte,
+    bytes_within,
     decimals_written,
 )
 from reporting.validate.log import FindingLog
@@ -252,7 +251,7 @@ class TableCheck:
 
     def parse_number(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
         """Numbers by the one grammar NUMBER, whatever the container; precision by the decimals written."""
-        plain = not any_byte(text, NOT_PLAIN_NUMBER_BYTES)
+        plain = bytes_within(text, PLAIN_NUMBER_BYTES)
         values = _cast_or_none(text, pa.float64()) if plain else None
         if values is not None:
             # Fast path: only digits, points and minus signs, and every value parsed, so every one is well formed.
@@ -302,7 +301,7 @@ class TableCheck:
 
     def parse_integer(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
         """Whole numbers by the one grammar INTEGER; more than INTEGER_DIGITS digits is out of range."""
-        values = None if any_byte(text, NOT_PLAIN_INTEGER_BYTES) else _cast_or_none(text, pa.int64())
+        values = _cast_or_none(text, pa.int64()) if bytes_within(text, PLAIN_NUMBER_BYTES) else None
         if values is not None:
             bad = np.zeros(len(text), dtype=bool)
         else:
@@ -349,7 +348,7 @@ class TableCheck:
                 "value-too-long", mask, spec.name, None, f"{spec.name} is longer than {spec.max_length} characters."
             )
             bad |= mask
-        if any_byte(text, CONTROL_LEAD_BYTES):
+        if not bytes_within(text, PRINTABLE_ASCII):
             mask = _mask(_matches(text, CONTROL)) & ~bad
             self.flag(
                 "value-control-character",

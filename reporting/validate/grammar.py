@@ -28,33 +28,30 @@ CONTROL = (
 format characters (zero-width spaces and joiners, bidirectional controls, the byte order mark)."""
 
 
-def _byte_set(characters: bytes | range) -> np.ndarray:
-    table = np.zeros(256, dtype=bool)
-    table[list(characters)] = True
-    return table
-
-
-NOT_PLAIN_NUMBER_BYTES = ~_byte_set(b"0123456789.-")
-NOT_PLAIN_INTEGER_BYTES = ~_byte_set(b"0123456789-")
-CONTROL_LEAD_BYTES = _byte_set(bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xE2, 0xEF]))
-"""Bytes that begin every character of CONTROL in UTF-8 (0xE2 and 0xEF begin many others as well)."""
+PLAIN_NUMBER_BYTES = (ord("-"), ord("9"))
+"""The span of bytes of a number written with digits, a point and a minus sign only ('/' between: no cast takes it)."""
+PRINTABLE_ASCII = (0x20, 0x7E)
+"""The span of bytes of text that holds no character of CONTROL, nor any other that is not printable ASCII."""
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _TIME = r"[T ]([01][0-9]|2[0-3])(:[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?)?"
 TIMESTAMP_ZONED = DATE[:-1] + _TIME + r"(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)$"
 TIMESTAMP_NAIVE = DATE[:-1] + _TIME + r"$"
 
 
-def any_byte(text: pa.Array | pa.ChunkedArray, table: np.ndarray) -> bool:
-    """Whether any byte of the values of a text column is one `table` marks: a scan of the column's buffer."""
+def bytes_within(text: pa.Array | pa.ChunkedArray, span: tuple[int, int]) -> bool:
+    """Whether every byte of the values of a text column lies in `span` (inclusive): the least and the greatest
+    byte of the column's buffer, in two passes of numpy over it."""
+    low, high = span
     for chunk in text.chunks if isinstance(text, pa.ChunkedArray) else [text]:
         data = chunk.buffers()[2]
         if data is None or not len(chunk):
             continue
         width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
         offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
-        if table[np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]].any():
-            return True
-    return False
+        values = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+        if len(values) and (values.min() < low or values.max() > high):
+            return False
+    return True
 
 
 def decimals_written(text: pa.Array) -> np.ndarray:
