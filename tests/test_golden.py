@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = {
     "metrics-2025-11.json": "5e03b347ff38c100a33c0a5d9fb7c50cc4dd6b3a5be8329046c790171657b9f6",
     "validation-2025-11.json": "9390d6d6ef76349184533b11a06a0381e4ff3076f2f63d18d551d9b14b01c566",
-    "manifest-2025-11.json": "1117b176648a58980e06b3aadb0b96671d74553c7001cb887f20f3e1211b5a8f",
-    "report-2025-11.xlsx": "e0851ea878e895a2c1e2f65050b5a862667d19e7f9a8eb6de5019b963d7b552b",
+    "manifest-2025-11.json": "b2527d9cea79c2becd9531cf1ea1efbb7a5ec3b11e3b33d6c1635805ff29f386",
+    "report-2025-11.xlsx": "bb4a84e4f47f5143e980cf6cc22b9567a4a0f97c7650619eef96c7a974ea30ad",
     "report-2025-11.pdf": "17ad93742d0b57ac3fce299bbea640015c58f6deea498a2b3d9eb5f130e913b5",
 }
 
