@@ -47,7 +47,7 @@ def validate_submission(raw: RawSubmission, period: str | None = None, threads: 
     the same.
     """
     log = FindingLog()
-    log.extend(raw.findings)
+    log.extend(raw.findings, beyond_cap=True)  # the reader's, a few per file at most: every file is named
     checks = {name: TableCheck(table, FindingLog(), first_row=table.first_row) for name, table in raw.tables.items()}
     large = threads > 1 and any(table.data.num_rows >= PARALLEL_ROWS for table in raw.tables.values())
     with ThreadPoolExecutor(threads) if large else InThisThread() as pool:
@@ -69,13 +69,12 @@ def validate_submission(raw: RawSubmission, period: str | None = None, threads: 
         run_row_checks(rows, pool)
     check_ticker_case(raw, tables, log)
     if log.capped:
-        log.kept.append(
-            Finding(
-                code="findings-capped",
-                file=raw.source,
-                message=f"Only the first {log.cap:,} of {sum(log.counts.values()):,} findings are listed.",
-            )
+        unlisted = ", ".join(f"{count:,} {code}" for code, count in sorted(log.dropped.items()))
+        message = (
+            f"{len(log.kept):,} of {sum(log.counts.values()):,} findings are listed, errors first; "
+            f"not listed: {unlisted}."
         )
+        log.kept.append(Finding(code="findings-capped", file=raw.source, message=message))
     return ValidatedSubmission(
         source=raw.source,
         container=raw.container,
