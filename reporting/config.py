@@ -71,11 +71,30 @@ class SeverityThresholds:
 
 
 @dataclass(frozen=True)
+class LiquidationSettings:
+    """How stress hours are told apart: an hour whose liquidation total exceeds `stress_multiple` × the
+    median hourly total of the period (the mean when that median is 0)."""
+
+    stress_multiple: float
+
+
+@dataclass(frozen=True)
+class ScenarioSettings:
+    """The stress scenarios: the price shocks applied (ascending, 0 < s < 1) and the collateral assets
+    that are not shocked (stablecoins, written as their issuers write them)."""
+
+    shocks: tuple[float, ...]
+    stable_assets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Thresholds:
-    """Every threshold the report applies."""
+    """Every threshold and setting the report applies."""
 
     flags: FlagThresholds
     incident_severity: SeverityThresholds
+    liquidations: LiquidationSettings
+    scenarios: ScenarioSettings
 
     def to_dict(self) -> dict[str, Any]:
         """The thresholds in the layout of the TOML file (for the run manifest); unset levels are left out."""
@@ -83,6 +102,7 @@ class Thresholds:
         for levels in data["flags"].values():
             for key in [k for k, v in levels.items() if v is None]:
                 del levels[key]
+        data["scenarios"] = {key: list(values) for key, values in data["scenarios"].items()}
         return data
 
 
@@ -114,6 +134,9 @@ SEVERITY_KEYS: dict[str, ValueKind] = {
     "economic_impact_usd": "number",
     "data_loss": "switch",
 }
+LIQUIDATION_KEYS: dict[str, ValueKind] = {"stress_multiple": "number"}
+SCENARIO_KEYS = ("shocks", "stable_assets")
+SECTIONS = ("flags", "incident_severity", "liquidations", "scenarios", "limits")
 
 
 def default_thresholds_toml() -> str:
@@ -203,10 +226,26 @@ def _overlay(settings: dict[str, Any], user: dict[str, Any], source: str) -> Non
                 settings["incident_severity"][key] = _check_value(
                     value, SEVERITY_KEYS[key], f"incident_severity.{key}", source
                 )
+        elif section == "liquidations":
+            _require_table(content, "liquidations", source)
+            for key, value in content.items():
+                if key not in LIQUIDATION_KEYS:
+                    raise ConfigError(
+                        f"{source}: unknown key 'liquidations.{key}' (known keys: {', '.join(LIQUIDATION_KEYS)})"
+                    )
+                settings["liquidations"][key] = _check_value(
+                    value, LIQUIDATION_KEYS[key], f"liquidations.{key}", source
+                )
+        elif section == "scenarios":
+            _require_table(content, "scenarios", source)
+            for key, value in content.items():
+                if key not in SCENARIO_KEYS:
+                    raise ConfigError(
+                        f"{source}: unknown key 'scenarios.{key}' (known keys: {', '.join(SCENARIO_KEYS)})"
+                    )
+                settings["scenarios"][key] = value
         elif section != "limits":  # limits are read by load_limits
-            raise ConfigError(
-                f"{source}: unknown section '{section}' (known sections: flags, incident_severity, limits)"
-            )
+            raise ConfigError(f"{source}: unknown section '{section}' (known sections: {', '.join(SECTIONS)})")
 
 
 def _require_table(value: object, name: str, source: str) -> None:
@@ -270,4 +309,34 @@ def _build_thresholds(settings: dict[str, Any], source: str) -> Thresholds:
     return Thresholds(
         flags=FlagThresholds(**flag_levels),  # type: ignore[arg-type]
         incident_severity=SeverityThresholds(**severity_values),  # type: ignore[arg-type]
+        liquidations=_build_liquidation_settings(settings.get("liquidations", {}), source),
+        scenarios=_build_scenario_settings(settings.get("scenarios", {}), source),
     )
+
+
+def _build_liquidation_settings(values: dict[str, Any], source: str) -> LiquidationSettings:
+    if "stress_multiple" not in values:
+        raise ConfigError(f"{source}: 'liquidations.stress_multiple' is missing")
+    multiple = _check_value(values["stress_multiple"], "number", "liquidations.stress_multiple", source)
+    if multiple <= 0:
+        raise ConfigError(f"{source}: 'liquidations.stress_multiple' must be greater than 0, not {multiple!r}")
+    return LiquidationSettings(stress_multiple=float(multiple))
+
+
+def _build_scenario_settings(values: dict[str, Any], source: str) -> ScenarioSettings:
+    """The shocks (a non-empty list of numbers 0 < s < 1, distinct at two decimals, which key them in the
+    metrics) in ascending order, and the stable assets (a list of tickers)."""
+    for key in SCENARIO_KEYS:
+        if key not in values:
+            raise ConfigError(f"{source}: 'scenarios.{key}' is missing")
+    shocks, stable = values["shocks"], values["stable_assets"]
+    if not isinstance(shocks, list) or not shocks:
+        raise ConfigError(f"{source}: 'scenarios.shocks' must be a non-empty list of numbers, not {shocks!r}")
+    checked = [float(_check_value(shock, "number", "scenarios.shocks", source)) for shock in shocks]
+    if any(not 0 < shock < 1 for shock in checked):
+        raise ConfigError(f"{source}: 'scenarios.shocks' must lie between 0 and 1 (0.10 = a 10 % fall), not {shocks!r}")
+    if len({f"{shock:.2f}" for shock in checked}) < len(checked):
+        raise ConfigError(f"{source}: 'scenarios.shocks' must differ at two decimals (they are keyed so): {shocks!r}")
+    if not isinstance(stable, list) or not all(isinstance(asset, str) and asset for asset in stable):
+        raise ConfigError(f"{source}: 'scenarios.stable_assets' must be a list of tickers, not {stable!r}")
+    return ScenarioSettings(shocks=tuple(sorted(checked)), stable_assets=tuple(stable))

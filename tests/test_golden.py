@@ -17,11 +17,11 @@ from reporting.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 
 GOLDEN = {
-    "metrics-2025-11.json": "5e03b347ff38c100a33c0a5d9fb7c50cc4dd6b3a5be8329046c790171657b9f6",
+    "metrics-2025-11.json": "15aaae387fe52188b60057e04f2bb7432bdcd9e00172d6dfe0c9d13311031c41",
     "validation-2025-11.json": "9390d6d6ef76349184533b11a06a0381e4ff3076f2f63d18d551d9b14b01c566",
-    "manifest-2025-11.json": "0da7cefec4c27ca81e89578264c4ac793ec394d17d692461bcb36c917c9d7f38",
-    "report-2025-11.xlsx": "328f755c2c13c5213605d242edf9246562a3141caddac1ba7f59800d4a00758b",
-    "report-2025-11.pdf": "60ee3ecbb160c762ef8d3b0bf78f0cd51b2efacaa2c4f6d6cff75b4060c229cc",
+    "manifest-2025-11.json": "0fe89e7aa7b734cff7d68c2025c99d7cabe31200cbe79e569a11c34ce8cf29e5",
+    "report-2025-11.xlsx": "ab4bb9d304a8991284ad29106b25bac88c91ba8ac493b5bf841bf6eab4fa34e2",
+    "report-2025-11.pdf": "33ff99bf054c7a9f21be942c631d8298bd99ed48fe96395b4f9b89503c37a53f",
 }
 
 
