@@ -56,12 +56,10 @@ def compute_scenarios(partials: Partials, settings: ScenarioSettings) -> Scenari
         figures["oi_at_risk_share"] = {key: cents / total if total else None for key, cents in at_risk.items()}
     if partials.entities["entity_type"].isin(LOAN_TYPES).any():
         loans = partials.loans_at_risk.groupby("shock")[["at_risk_cents", "with_ltv_cents"]].sum()
-        figures["loans_at_risk_usd"] = {}
-        figures["loans_at_risk_share"] = {}
-        for s in shocks:
-            key = shock_key(s)
-            at_risk = int(loans["at_risk_cents"].get(key, 0))
-            total = int(loans["with_ltv_cents"].get(key, 0))
-            figures["loans_at_risk_usd"][key] = format_usd(at_risk)
-            figures["loans_at_risk_share"][key] = at_risk / total if total else None
+        loans = loans.reindex([shock_key(s) for s in shocks], fill_value=0)
+        figures["loans_at_risk_usd"] = {key: format_usd(cents) for key, cents in loans["at_risk_cents"].items()}
+        figures["loans_at_risk_share"] = {
+            key: int(cents) / int(total) if total else None
+            for (key, cents), total in zip(loans["at_risk_cents"].items(), loans["with_ltv_cents"], strict=True)
+        }
     return ScenariosMetrics(shocks=shocks, **figures)

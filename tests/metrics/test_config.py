@@ -47,7 +47,8 @@ def test_defaults_are_the_specification_defaults() -> None:
     assert thresholds.liquidations.stress_multiple == 10
     assert thresholds.scenarios.shocks == (0.10, 0.20, 0.30)
     assert thresholds.scenarios.stable_assets == (
-        "USDT", "USDC", "DAI", "USDS", "USDe", "FDUSD", "PYUSD", "RLUSD", "GHO", "crvUSD", "LUSD", "BOLD", "USD1", "TUSD",
+        "USDT", "USDC", "DAI", "USDS", "USDe", "FDUSD", "PYUSD", "RLUSD", "GHO", "crvUSD", "LUSD", "BOLD", "USD1",
+        "TUSD",
     )  # fmt: skip
 
 
