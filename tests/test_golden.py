@@ -17,11 +17,11 @@ from reporting.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 
 GOLDEN = {
-    "metrics-2025-11.json": "15aaae387fe52188b60057e04f2bb7432bdcd9e00172d6dfe0c9d13311031c41",
+    "metrics-2025-11.json": "e4ba3454d656e441886b6fea319e35cd6488554ed928b93d8d246680ab161b65",
     "validation-2025-11.json": "9390d6d6ef76349184533b11a06a0381e4ff3076f2f63d18d551d9b14b01c566",
-    "manifest-2025-11.json": "0fe89e7aa7b734cff7d68c2025c99d7cabe31200cbe79e569a11c34ce8cf29e5",
-    "report-2025-11.xlsx": "ab4bb9d304a8991284ad29106b25bac88c91ba8ac493b5bf841bf6eab4fa34e2",
-    "report-2025-11.pdf": "33ff99bf054c7a9f21be942c631d8298bd99ed48fe96395b4f9b89503c37a53f",
+    "manifest-2025-11.json": "29ddd5ed56fcccee888390b57b201f03173e33bbbaf5469955f2ceabbb2f4008",
+    "report-2025-11.xlsx": "1daf58ac3f2c72f4d5f36673cfcdf9f4f56db3fe84e3d17d62485d7ba23870ed",
+    "report-2025-11.pdf": "7aa0ea4feed78c6629c65576a467b80ab577daa8fe48a2c26e3d5ec3ee8211a7",
 }
 
 

@@ -286,13 +286,7 @@ def _liquidations(
         ]
     symbols[largest] = scenario.largest_symbol[1]
 
-    modes = np.array(entity.margin_modes)[
-        rng.choice(
-            len(entity.margin_modes),
-            n,
-            p=[0.55, 0.35, 0.10][: len(entity.margin_modes)] / np.sum([0.55, 0.35, 0.10][: len(entity.margin_modes)]),
-        )
-    ]
+    modes = _margin_modes(entity, scenario, surge, rng)
     methods = np.where(rng.random(n) < (0.08 if entity.entity_type == "dex" else 0.12), "backstop", "order_book")
     incident_ids = np.full(n, None, dtype=object)
     surge_start = (scenario.surge_day - 1) * 24 + scenario.surge_hour
@@ -305,11 +299,14 @@ def _liquidations(
         last_minute = first_minute + int(incident.minutes)
         if incident.category == "adl_activation":
             # Auto-deleveraging reduces the profitable side: shorts, in a long cascade.
-            pick = np.flatnonzero(surge & (side == "short") & ~largest)[:12]
+            shorts = np.flatnonzero(surge & (side == "short") & ~largest)
+            pick = shorts[: round(incident.adl_share * shorts.size) if incident.adl_share else 12]
             method = "adl"
         elif incident.linked_liquidations:
             pick = np.flatnonzero(surge & (side == "long") & (asset != "BTC"))[: int(incident.linked_liquidations)]
             method = None
+            if incident.category == "collateral_depeg" and "cross" in entity.margin_modes:
+                modes[pick] = "cross"  # the depegged collateral backed whole accounts
         else:
             continue
         minutes = rng.integers(first_minute, last_minute, pick.size)
@@ -354,19 +351,37 @@ def _liquidations(
     return frame
 
 
-def _collateral(entity: Entity, open_interest: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Client collateral at month end, about 2.5 to 3.5 times below the venue's open interest."""
+def _margin_modes(entity: Entity, scenario: Scenario, surge: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The margin mode of each liquidation, among the venue's modes, with the scenario's weights (in and
+    out of the surge)."""
+    offered = list(entity.margin_modes)
+    order = ("cross", "isolated", "portfolio")
+    cumulative = []
+    for weights in (scenario.margin_weights, scenario.surge_margin_weights):
+        chosen = np.array([weights[order.index(mode)] for mode in offered])
+        cumulative.append(np.cumsum(chosen / chosen.sum()))
+    bounds = np.where(surge[:, None], cumulative[1], cumulative[0])
+    index = np.minimum((rng.random(surge.size)[:, None] > bounds).sum(axis=1), len(offered) - 1)
+    return np.array(offered)[index]
+
+
+def _collateral(
+    entity: Entity, scenario: Scenario, open_interest: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Client collateral at month end, about 2.5 to 3.5 times below the venue's open interest; centralised
+    venues add the scenario's collateral valued from their own order book."""
     end_oi = open_interest.loc[open_interest["date"] == open_interest["date"].max(), "open_interest_usd"].sum()
     rows = [
-        ("USDT", "order_book", 0.36),
+        ("USDT", "external_index", 0.36),
         ("USDC", "redemption", 0.22),
         ("BTC", "external_index", 0.24),
         ("ETH", "external_index", 0.12),
         ("SOL", "order_book", 0.06),
+        *((asset, "order_book", weight) for asset, weight in scenario.self_priced_collateral),
     ]
     if entity.entity_type == "dex":
         rows = [("USDC", "redemption", 0.70), ("ETH", "external_index", 0.18), ("BTC", "external_index", 0.12)]
-    total = end_oi * rng.uniform(0.28, 0.40)
+    total = end_oi * rng.uniform(0.28, 0.40) / sum(w for *_, w in rows)
     balance = np.round(np.array([w for *_, w in rows]) * total * rng.uniform(0.9, 1.1, len(rows)), 2)
     cross_share = (
         rng.uniform(0.55, 0.92, len(rows)) if "portfolio" in entity.margin_modes else rng.uniform(0.3, 0.7, len(rows))
@@ -678,7 +693,7 @@ def generate_period(period: str, seed: int = 7, liquidations: int = 20_000) -> l
             tables["open_interest"] = oi
             tables["liquidations"] = liquidation_rows
             if entity.sends_collateral:
-                tables["collateral"] = _collateral(entity, oi, rng)
+                tables["collateral"] = _collateral(entity, scenario, oi, rng)
             if entity.sends_leverage_bands:
                 tables["leverage_bands"] = _leverage_bands(entity, oi, rng)
         elif entity.entity_type in ("cefi_lender", "defi_protocol"):

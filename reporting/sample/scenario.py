@@ -353,6 +353,9 @@ class IncidentSpec:
     """Liquidations of the venue's surge that the incident caused (false liquidations)."""
     compensation_share: float = 0.0
     """Share of the false liquidations paid back; replaces `compensation` when there are linked ones."""
+    adl_share: float = 0.0
+    """adl_activation: share of the venue's surge short liquidations that auto-deleveraging closes in the
+    incident's span (0: a dozen of them)."""
 
 
 @dataclass(frozen=True)
@@ -379,6 +382,13 @@ class Scenario:
     dat_cutoff: dt.date
     """Debt instruments issued after this date are not yet outstanding."""
     incidents: tuple[IncidentSpec, ...] = ()
+    margin_weights: tuple[float, float, float] = (0.38, 0.54, 0.08)
+    """How often a liquidated position was in (cross, isolated, portfolio) margin, where the venue offers it."""
+    surge_margin_weights: tuple[float, float, float] = (0.38, 0.54, 0.08)
+    """The same for the surge's liquidations: a crash that runs through shared margin is cross-heavy."""
+    self_priced_collateral: tuple[tuple[str, float], ...] = ()
+    """Extra collateral of the centralised venues, valued from their own order book: (asset, weight beside
+    the usual mix, whose weights sum to 1)."""
 
 
 _NOV_INCIDENTS: tuple[IncidentSpec, ...] = (
@@ -572,8 +582,69 @@ _OCT_INCIDENTS: tuple[IncidentSpec, ...] = (
         impact=0.0,
         jurisdictions=9,
         cause="external_event",
+        adl_share=0.95,
         description="Auto-deleveraging ran on all USDT-margined perpetuals for 1 h 35 min after the insurance "
         "fund reached its floor.",
+    ),
+    IncidentSpec(
+        entity="harbourline-exchange",
+        incident_id="HBX-DEPEG-1010",
+        category="collateral_depeg",
+        start=(0, 0, 36),
+        detect_min=11,
+        minutes=40,
+        critical=True,
+        services="collateral valuation;unified margin;liquidation engine",
+        clients=8_650,
+        clients_pct=2.7,
+        tx_pct=1.9,
+        impact=0.0,
+        jurisdictions=9,
+        linked_liquidations=40,
+        compensation_share=1.0,
+        cause="system_failure",
+        description="USDe, wBETH and BNSOL held as collateral in unified (cross) margin accounts were valued from "
+        "the exchange's own spot order books, where USDe traded down to 0.65 USD while it held 0.99 USD on other "
+        "venues and at redemption. Cross-margin accounts holding them were liquidated at the depegged value; all "
+        "of them were compensated in full, and these assets are now valued at their redemption rate.",
+    ),
+    IncidentSpec(
+        entity="northwind-derivatives",
+        incident_id="NWD-ADL-0399",
+        category="adl_activation",
+        start=(0, 0, 50),
+        detect_min=0,
+        minutes=70,
+        critical=False,
+        services="auto-deleveraging;insurance fund",
+        clients=17_300,
+        clients_pct=2.6,
+        tx_pct=0.8,
+        impact=0.0,
+        jurisdictions=11,
+        cause="external_event",
+        adl_share=0.9,
+        description="The insurance fund could not absorb the losses of bankrupt long positions; profitable short "
+        "positions were auto-deleveraged for 1 h 10 min, highest ranked first.",
+    ),
+    IncidentSpec(
+        entity="aurora-perps",
+        incident_id="AUR-2025-10-04",
+        category="adl_activation",
+        start=(0, 0, 20),
+        detect_min=0,
+        minutes=60,
+        critical=False,
+        services="liquidator vault;auto-deleveraging",
+        clients=2_950,
+        clients_pct=2.2,
+        tx_pct=0.6,
+        impact=0.0,
+        jurisdictions=0,
+        cause="external_event",
+        adl_share=0.9,
+        description="The liquidator vault reached its loss limit and the protocol closed profitable short "
+        "positions against bankrupt longs for one hour.",
     ),
     IncidentSpec(
         entity="solstice-digital",
@@ -659,6 +730,8 @@ SCENARIOS: dict[str, Scenario] = {
         cdp_scale=0.92,
         dat_cutoff=dt.date(2025, 10, 31),
         incidents=_OCT_INCIDENTS,
+        surge_margin_weights=(0.72, 0.16, 0.12),
+        self_priced_collateral=(("USDE", 0.30), ("WBETH", 0.12)),
     ),
 }
 
