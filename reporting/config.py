@@ -135,8 +135,14 @@ SEVERITY_KEYS: dict[str, ValueKind] = {
     "data_loss": "switch",
 }
 LIQUIDATION_KEYS: dict[str, ValueKind] = {"stress_multiple": "number"}
-SCENARIO_KEYS = ("shocks", "stable_assets")
-SECTIONS = ("flags", "incident_severity", "liquidations", "scenarios", "limits")
+SCENARIO_KEYS: dict[str, ValueKind | Literal["list"]] = {"shocks": "list", "stable_assets": "list"}
+SETTING_KEYS: dict[str, dict[str, Any]] = {
+    "incident_severity": SEVERITY_KEYS,
+    "liquidations": LIQUIDATION_KEYS,
+    "scenarios": SCENARIO_KEYS,
+}
+"""The sections of single settings (not flags, not limits) and what each key may hold."""
+SECTIONS = ("flags", *SETTING_KEYS, "limits")
 
 
 def default_thresholds_toml() -> str:
@@ -216,34 +222,17 @@ def _overlay(settings: dict[str, Any], user: dict[str, Any], source: str) -> Non
                             f"{source}: unknown key 'flags.{flag_id}.{key}' (known keys: {', '.join(kinds)})"
                         )
                     target[key] = _check_value(value, kinds[key], f"flags.{flag_id}.{key}", source)
-        elif section == "incident_severity":
-            _require_table(content, "incident_severity", source)
+        elif section in SETTING_KEYS:
+            # Values are checked here where their kind is one of ValueKind; the scenarios' lists when built.
+            kinds = SETTING_KEYS[section]
+            _require_table(content, section, source)
             for key, value in content.items():
-                if key not in SEVERITY_KEYS:
-                    raise ConfigError(
-                        f"{source}: unknown key 'incident_severity.{key}' (known keys: {', '.join(SEVERITY_KEYS)})"
-                    )
-                settings["incident_severity"][key] = _check_value(
-                    value, SEVERITY_KEYS[key], f"incident_severity.{key}", source
+                if key not in kinds:
+                    raise ConfigError(f"{source}: unknown key '{section}.{key}' (known keys: {', '.join(kinds)})")
+                kind = kinds[key]
+                settings[section][key] = (
+                    value if kind == "list" else _check_value(value, kind, f"{section}.{key}", source)
                 )
-        elif section == "liquidations":
-            _require_table(content, "liquidations", source)
-            for key, value in content.items():
-                if key not in LIQUIDATION_KEYS:
-                    raise ConfigError(
-                        f"{source}: unknown key 'liquidations.{key}' (known keys: {', '.join(LIQUIDATION_KEYS)})"
-                    )
-                settings["liquidations"][key] = _check_value(
-                    value, LIQUIDATION_KEYS[key], f"liquidations.{key}", source
-                )
-        elif section == "scenarios":
-            _require_table(content, "scenarios", source)
-            for key, value in content.items():
-                if key not in SCENARIO_KEYS:
-                    raise ConfigError(
-                        f"{source}: unknown key 'scenarios.{key}' (known keys: {', '.join(SCENARIO_KEYS)})"
-                    )
-                settings["scenarios"][key] = value
         elif section != "limits":  # limits are read by load_limits
             raise ConfigError(f"{source}: unknown section '{section}' (known sections: {', '.join(SECTIONS)})")
 

@@ -197,6 +197,19 @@ def _drop_plain_groups(svg: str) -> str:
     return "".join(parts)
 
 
+def _money_bars(axes: Axes, labels: Sequence[str], values: Sequence[float], *, horizontal: bool) -> None:
+    """Bars of US dollars, each with its amount written at its end, over a money axis with a grid."""
+    if horizontal:
+        bars = axes.barh(labels, values, color="#1f4e79", height=0.6)
+    else:
+        bars = axes.bar(labels, values, color="#1f4e79", width=0.6)
+    padding = 3 if horizontal else 2
+    axes.bar_label(bars, labels=[format_money(v) for v in values], padding=padding, fontsize=7, color=INK)
+    (axes.xaxis if horizontal else axes.yaxis).set_major_formatter(FuncFormatter(_money_axis))
+    axes.grid(axis="x" if horizontal else "y", color=GRID, linewidth=0.6)
+    axes.set_axisbelow(True)
+
+
 def draw_open_interest_by_venue(venues: Sequence[tuple[str, float]]) -> Chart:
     """Horizontal bars of period-end open interest per venue (USD), largest at the top."""
     with matplotlib.rc_context(_style()):
@@ -205,11 +218,7 @@ def draw_open_interest_by_venue(venues: Sequence[tuple[str, float]]) -> Chart:
         # Long names are shortened on the axis; they stand whole in the alt text and the tables.
         names = [format_shortened(name, LABEL_CAP) for name, _ in venues][::-1]
         values = [value for _, value in venues][::-1]
-        bars = axes.barh(names, values, color="#1f4e79", height=0.6)
-        axes.bar_label(bars, labels=[format_money(v) for v in values], padding=3, fontsize=7, color=INK)
-        axes.xaxis.set_major_formatter(FuncFormatter(_money_axis))
-        axes.grid(axis="x", color=GRID, linewidth=0.6)
-        axes.set_axisbelow(True)
+        _money_bars(axes, names, values, horizontal=True)
         axes.margins(x=0.12)
         _place(figure, [(axes, 1.0)])
     alt = "Bar chart of period-end open interest by venue: " + "; ".join(
@@ -436,11 +445,7 @@ def draw_maturity_ladder(years: Sequence[tuple[str, float]]) -> Chart:
         axes = figure.add_subplot()
         labels = [label for label, _ in years]
         values = [value for _, value in years]
-        bars = axes.bar(labels, values, color="#1f4e79", width=0.6)
-        axes.bar_label(bars, labels=[format_money(v) for v in values], padding=2, fontsize=7, color=INK)
-        axes.yaxis.set_major_formatter(FuncFormatter(_money_axis))
-        axes.grid(axis="y", color=GRID, linewidth=0.6)
-        axes.set_axisbelow(True)
+        _money_bars(axes, labels, values, horizontal=False)
         axes.margins(y=0.15)
         _place(figure, [(axes, 1.0)])
     alt = "Bar chart of DAT debt principal by maturity year: " + "; ".join(
