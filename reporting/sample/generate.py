@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from reporting.contract import SCHEMA_VERSION, TABLES, column_specs
+from reporting.sample.incidents import incidents_table
 from reporting.sample.scenario import ENTITIES, Entity, Period, Scenario, lei_for, parse_period, scenario_for
 from reporting.sample.write import Container, TableFormat, write_submission
 
@@ -577,49 +578,6 @@ def _dat_debt(entity: Entity, scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-# Incidents ---------------------------------------------------------------------------------------
-
-
-def _incidents(entity: Entity, scenario: Scenario, period: Period, liquidations: pd.DataFrame | None) -> pd.DataFrame:
-    """The entity's incidents of the scenario; false liquidations are the rows linked to the incident."""
-    surge_start = pd.Timedelta(hours=(scenario.surge_day - 1) * 24 + scenario.surge_hour)
-    rows = []
-    for spec in scenario.incidents:
-        if spec.entity != entity.entity_id:
-            continue
-        day, h, minute = spec.start
-        started = period.start + surge_start + pd.Timedelta(days=day, hours=h, minutes=minute)
-        false_usd = 0.0
-        compensation = spec.compensation
-        if spec.linked_liquidations and liquidations is not None:
-            linked = liquidations["incident_id"] == spec.incident_id
-            false_usd = round(float(liquidations.loc[linked, "notional_usd"].sum()), 2)
-            compensation = round(false_usd * float(spec.compensation_share), 2)
-        rows.append(
-            dict(
-                incident_id=spec.incident_id,
-                category=spec.category,
-                started_at=started,
-                detected_at=started + pd.Timedelta(minutes=int(spec.detect_min)),
-                resolved_at=started + pd.Timedelta(minutes=int(spec.minutes)),
-                critical_service=bool(spec.critical),
-                services_affected=spec.services,
-                clients_affected=int(spec.clients),
-                clients_affected_pct=float(spec.clients_pct),
-                transactions_affected_pct=float(spec.tx_pct),
-                economic_impact_usd=max(float(spec.impact), false_usd),
-                data_loss=False,
-                malicious_access=False,
-                jurisdictions_affected=int(spec.jurisdictions),
-                false_liquidations_usd=false_usd,
-                compensation_usd=compensation,
-                root_cause=spec.cause,
-                description=spec.description,
-            )
-        )
-    return pd.DataFrame(rows, columns=[s.name for s in column_specs(TABLES["incidents"])])
-
-
 # Submissions ---------------------------------------------------------------------------------------
 
 
@@ -703,7 +661,8 @@ def generate_period(period: str, seed: int = 7, liquidations: int = 20_000) -> l
         else:
             tables["dat_debt"] = _dat_debt(entity, scenario)
         if entity.entity_type != "dat":
-            incidents = _incidents(entity, scenario, when, liquidation_rows)
+            surge_start = when.start + pd.Timedelta(hours=(scenario.surge_day - 1) * 24 + scenario.surge_hour)
+            incidents = incidents_table(entity.entity_id, scenario.incidents, surge_start, liquidation_rows)
             if len(incidents) or entity.sends_empty_incidents:
                 tables["incidents"] = incidents
         tables = {name: _typed(name, frame) for name, frame in tables.items()}
