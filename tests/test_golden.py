@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = {
     "metrics-2025-11.json": "e4ba3454d656e441886b6fea319e35cd6488554ed928b93d8d246680ab161b65",
     "validation-2025-11.json": "9390d6d6ef76349184533b11a06a0381e4ff3076f2f63d18d551d9b14b01c566",
-    "manifest-2025-11.json": "4e57c7754f3bb80bd8e58bf4dca46cb335dad1c526c18a89a699504e21814075",
-    "report-2025-11.xlsx": "1daf58ac3f2c72f4d5f36673cfcdf9f4f56db3fe84e3d17d62485d7ba23870ed",
+    "manifest-2025-11.json": "59b57eda823232efb7829fb43ddcd6c08f47cd79bd5d446ac01804ffcf7232e3",
+    "report-2025-11.xlsx": "7ef44a439ec4bc4463c15220f2e4bae280c62fbfe43617309030dc9b391a9e78",
     "report-2025-11.pdf": "7523b9af965216ddaea68c3f623c29e4ad36a58fe1c3805bce94347f749ad380",
 }
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
+from reporting.contract import compute_period_bounds
 from reporting.metrics.derivatives import PRICING_METHODS, SELF_PRICED
 from reporting.metrics.partials import NO_MATURITY
-from reporting.metrics.period import compute_period_bounds
 from reporting.metrics.scenarios import BAND_LOWER_BOUNDS
 from reporting.render import charts
 from reporting.render.model import Report
