@@ -54,6 +54,10 @@ class FlagThresholds:
     major_incident: Level
     incident_in_liquidation_window: Level
     debt_growth: Level
+    adl_activation: Level
+    false_liquidations: Level
+    cross_margin_cascade: Level
+    self_priced_collateral: Level
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,10 @@ FLAG_KEYS: dict[str, dict[str, ValueKind]] = {
     "major_incident": {"red": "count", "amber": "count"},
     "incident_in_liquidation_window": {"red": "count", "amber": "count"},
     "debt_growth": {"red": "number", "amber": "number"},
+    "adl_activation": {"red": "number", "amber": "number"},
+    "false_liquidations": {"red": "number", "amber": "number"},
+    "cross_margin_cascade": {"red": "number", "amber": "number"},
+    "self_priced_collateral": {"red": "number", "amber": "number"},
 }
 OPTIONAL = {("incident_in_liquidation_window", "amber")}
 SEVERITY_KEYS: dict[str, ValueKind] = {

@@ -17,11 +17,11 @@ from reporting.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 
 GOLDEN = {
-    "metrics-2025-11.json": "e4ba3454d656e441886b6fea319e35cd6488554ed928b93d8d246680ab161b65",
+    "metrics-2025-11.json": "99871bb2ce6bb03539c31d974fa9f4b29867bcfc94efe36e262196b46743f0b5",
     "validation-2025-11.json": "9390d6d6ef76349184533b11a06a0381e4ff3076f2f63d18d551d9b14b01c566",
-    "manifest-2025-11.json": "59b57eda823232efb7829fb43ddcd6c08f47cd79bd5d446ac01804ffcf7232e3",
-    "report-2025-11.xlsx": "7ef44a439ec4bc4463c15220f2e4bae280c62fbfe43617309030dc9b391a9e78",
-    "report-2025-11.pdf": "7523b9af965216ddaea68c3f623c29e4ad36a58fe1c3805bce94347f749ad380",
+    "manifest-2025-11.json": "0cd932a3a041a92eada749c50ba7e6ead00e101f59db233993c4c4b74505b5b6",
+    "report-2025-11.xlsx": "c31811a7e909767a50e3f3e48407020697b4c3d75180eced425422f690fec27e",
+    "report-2025-11.pdf": "6c299258453f3cd9cefeeecdd35bbe12c8a8f6deddd30711e32c8fe9f624196c",
 }
 
 

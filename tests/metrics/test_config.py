@@ -36,6 +36,10 @@ def test_defaults_are_the_specification_defaults() -> None:
     assert flags.major_incident == Level(red=1, amber=1)
     assert flags.incident_in_liquidation_window == Level(red=1, amber=None)
     assert flags.debt_growth == Level(red=0.25, amber=0.10)
+    assert flags.adl_activation == Level(red=0.05, amber=0.01)
+    assert flags.false_liquidations == Level(red=10_000_000, amber=0)
+    assert flags.cross_margin_cascade == Level(red=0.50, amber=0.30)
+    assert flags.self_priced_collateral == Level(red=0.25, amber=0.10)
     severity = thresholds.incident_severity
     assert (severity.clients_affected_pct, severity.clients_affected, severity.transactions_affected_pct) == (
         10,

@@ -338,6 +338,14 @@ def test_october_sample_shows_the_crash_mechanics(sample_metrics: dict[str, dict
     assert november["derivatives"]["self_priced_collateral_share"] <= 0.10
     assert october["incidents"]["false_liquidations_usd"] > 10_000_000
     assert 0 < november["incidents"]["false_liquidations_usd"] <= 10_000_000
+    # Each crash-mechanics flag turns red in October for its own figure, and not in November.
+    crash = ("adl_activation", "false_liquidations", "cross_margin_cascade", "self_priced_collateral")
+    for month, expected in ((october, ["red"] * 4), (november, ["green", "amber", "amber", "green"])):
+        flags = {flag["id"]: flag for flag in month["flags"]}
+        assert [flags[flag_id]["status"] for flag_id in crash] == expected, [flags[f] for f in crash]
+    reasons = {flag["id"]: flag["reason"] for flag in october["flags"]}
+    assert reasons["adl_activation"].startswith("share of liquidations closed by auto-deleveraging 5.9 % above the red")
+    assert reasons["cross_margin_cascade"].startswith("share of liquidations in cross or portfolio margin 64.0 % above")
     # The depeg's liquidations are cross-margin accounts of the venue that valued the collateral itself.
     harbourline = next(s for s in generate_period("2025-10", liquidations=COMMITTED_SAMPLES["2025-10"])
                        if s.stem == "harbourline-exchange")  # fmt: skip

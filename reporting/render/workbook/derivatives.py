@@ -12,6 +12,7 @@ from reporting.contract import EXCHANGE_TYPES
 from reporting.metrics.audit import EVENTS_CAP, AuditTables
 from reporting.metrics.derivatives import METHODS, WINDOW_HOURS
 from reporting.metrics.partials import HIGH_LEVERAGE_BANDS
+from reporting.metrics.scenarios import BAND_LOWER_BOUNDS
 from reporting.render.workbook.figures import Figure, count_types, exact_sum, gate, keyed_figures
 from reporting.render.workbook.inputs import Inputs, dollars, naive_utc_all, text
 from reporting.render.workbook.writer import (
@@ -94,7 +95,10 @@ def collateral_rows(inputs: Inputs) -> list[list[Any]]:
 
 def band_rows(inputs: Inputs) -> list[list[Any]]:
     high = Formula("=OR(" + ",".join(f'{{band}}="{band}"' for band in HIGH_LEVERAGE_BANDS) + ")")
-    return [[text(v), text(b), dollars(x), high] for v, b, x in inputs.audit.leverage_band_rows.itertuples(index=False)]
+    return [
+        [text(v), text(b), dollars(x), high, BAND_LOWER_BOUNDS[str(b)]]
+        for v, b, x in inputs.audit.leverage_band_rows.itertuples(index=False)
+    ]
 
 
 def write_hourly(workbook: Workbook, audit: AuditTables) -> None:
@@ -304,6 +308,7 @@ OPEN_INTEREST_SHEETS = (
             Column("band (effective leverage, base_asset ALL)", "text", 16),
             Column("open_interest_usd (USD)", "money"),
             Column("high_leverage (band 25-50 or 50+)", "bool", 16),
+            Column("lower_bound (the band's lowest leverage, for the stress scenarios)", "count", 16),
         ),
         band_rows,
         "open interest by leverage band, whole book (high-leverage share)",
