@@ -13,7 +13,7 @@ from reporting.contract import EXCHANGE_TYPES
 from reporting.metrics.derivatives import PRICING_METHODS, SELF_PRICED
 from reporting.metrics.lending import LOAN_TYPES
 from reporting.metrics.partials import shock_key
-from reporting.render.workbook.figures import PERIOD_END, PERIOD_START, Figure, count_types, keyed_figures
+from reporting.render.workbook.figures import PERIOD_END, PERIOD_START, Figure, count_types, keyed_figures, nullable
 from reporting.render.workbook.inputs import Inputs, dollars, naive_utc_all, text
 from reporting.render.workbook.writer import NOT_AVAILABLE, Column, Formula, Sheet
 
@@ -209,12 +209,8 @@ _METHOD = "{Collateral pricing!pricing_method}"
 _NO_COLLATERAL = f"OR({_VENUES}=0,COUNT({_BALANCE})=0)"
 
 
-def _nullable(condition: str, formula: str) -> str:
-    return f'=IF({condition},"{NOT_AVAILABLE}",{formula})'
-
-
 def _peak_hour(part: str, kind: str, formula: str) -> Figure:
-    return Figure(f"derivatives.peak_1h_liquidations.{part}", kind, _nullable(_NO_HOUR, formula))
+    return Figure(f"derivatives.peak_1h_liquidations.{part}", kind, nullable(_NO_HOUR, formula))
 
 
 FIGURES: tuple[Figure, ...] = (
@@ -226,7 +222,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure(
         "derivatives.largest_liquidation_share",
         "share",
-        _nullable(
+        nullable(
             f"OR(ISTEXT({_N}largest_liquidation_notional_usd),N({_N}liquidations_total_usd)=0)",
             f"{_N}largest_liquidation_notional_usd/{_N}liquidations_total_usd",
         ),
@@ -234,7 +230,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure(
         "derivatives.accounts_liquidated",
         "count",
-        _nullable(
+        nullable(
             f"OR({_VENUES}=0,SUM({{Liquidated accounts!referenced_events}})=0)",
             "SUM({Liquidated accounts!accounts})",
         ),
@@ -243,23 +239,23 @@ FIGURES: tuple[Figure, ...] = (
         Figure(
             f"derivatives.collateral_by_pricing_method.{method}",
             "money",
-            _nullable(_NO_COLLATERAL, f'ROUND(SUMPRODUCT(({_METHOD}="{method}")*{_BALANCE}),2)'),
+            nullable(_NO_COLLATERAL, f'ROUND(SUMPRODUCT(({_METHOD}="{method}")*{_BALANCE}),2)'),
         )
         for method in PRICING_METHODS
     ),
     Figure(
         "derivatives.self_priced_collateral_share",
         "share",
-        _nullable(
+        nullable(
             f"OR({_NO_COLLATERAL},SUM({_BALANCE})=0)",
             f'SUMPRODUCT(({_METHOD}="{SELF_PRICED}")*{_BALANCE})/SUM({_BALANCE})',
         ),
     ),
-    Figure("derivatives.cross_margin_collateral_usd", "money", _nullable(_NO_COLLATERAL, f"ROUND(SUM({_CROSS}),2)")),
+    Figure("derivatives.cross_margin_collateral_usd", "money", nullable(_NO_COLLATERAL, f"ROUND(SUM({_CROSS}),2)")),
     Figure(
         "derivatives.cross_margin_self_priced_usd",
         "money",
-        _nullable(_NO_COLLATERAL, f'ROUND(SUMPRODUCT(({_METHOD}="{SELF_PRICED}")*{_CROSS}),2)'),
+        nullable(_NO_COLLATERAL, f'ROUND(SUMPRODUCT(({_METHOD}="{SELF_PRICED}")*{_CROSS}),2)'),
     ),
 )
 """Every new scalar figure of the derivatives section, with the formula that recomputes it."""
