@@ -114,7 +114,8 @@ def validate(path: Path, period: str | None, output: str, config: Path | None, j
 @click.option(
     "--config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A thresholds TOML file (flag and incident-severity thresholds, limits on submitted files).",
+    help="A thresholds TOML file (flag and incident-severity thresholds, the stress-hour multiple, the stress "
+    "scenarios, limits on submitted files).",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) and write nothing if any submission is rejected.")
 @click.option("--final/--draft", default=False, show_default=True, help="Mark the report FINAL, or DRAFT.")

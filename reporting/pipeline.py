@@ -83,11 +83,12 @@ def compute_period(
 ) -> PeriodResult:
     """Validate a period's submissions and compute its metrics from the accepted ones."""
     submissions = validate_folder(path, period, limits, progress=progress, jobs=jobs)
-    partials = combine_accepted_partials(submissions)
+    thresholds = thresholds or load_thresholds(None)
+    partials = combine_accepted_partials(submissions, thresholds.scenarios)
     metrics = compute_metrics_from_partials(
         partials,
         period,
-        thresholds or load_thresholds(None),
+        thresholds,
         coverage=count_coverage(submissions),
         prior=prior,
     )

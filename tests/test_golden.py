@@ -17,11 +17,11 @@ from reporting.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 
 GOLDEN = {
-    "metrics-2025-11.json": "f135dbc5251e0555fab8051daaec3d57dfa0f0e4dd388f25787a8f7ef1ee2be5",
+    "metrics-2025-11.json": "42d6e63e235d96acf0cf18eb2f9055fcd8690b53ce785b287733aad73b0b84e9",
     "validation-2025-11.json": "9390d6d6ef76349184533b11a06a0381e4ff3076f2f63d18d551d9b14b01c566",
-    "manifest-2025-11.json": "b385119f0b606d832f2d9ca211184a8b4c3c41940e5e734e7d2ac51602e26370",
-    "report-2025-11.xlsx": "5a6529692834e3f5259dd8d44024ee73d55de254ef7a26c334ab26e4c8a711ba",
-    "report-2025-11.pdf": "1bd98673353e3213f8b304a75d4e0c0e8aac12cb30606db24bec4fe179252299",
+    "manifest-2025-11.json": "81d2947a0b9111159430041d7eaf7ca5fd8d662fd6791d2439ebbc522c0cc3c6",
+    "report-2025-11.xlsx": "495898f325d30637e75b47ca70ebf5e553116c6143c02bf7f5eebd5f9d782e57",
+    "report-2025-11.pdf": "185622c433f1c7ae673134f8c31d314534de12cf2d32c881fdad46691acc6516",
 }
 
 

@@ -55,6 +55,7 @@ from reporting.render.workbook import (
     incidents,
     lending,
     lineage,
+    mechanics,
     readme,
     summary,
 )
@@ -69,6 +70,7 @@ DATA_SHEETS: tuple[Sheet, ...] = (
     *derivatives.OPEN_INTEREST_SHEETS,
     *derivatives.LIQUIDATION_SHEETS,
     *lending.SHEETS,
+    *mechanics.SHEETS,
     *incidents.SHEETS,
     *changes.SHEETS,
 )
@@ -120,6 +122,7 @@ def summary_figures(inputs: Inputs) -> list[Figure]:
     """The scalar figures of the metrics JSON, section by section (flags apart: the Flags sheet makes them)."""
     return [
         *derivatives.FIGURES,
+        *mechanics.FIGURES,
         *lending.FIGURES,
         *incidents.FIGURES,
         *coverage.FIGURES,
@@ -133,5 +136,6 @@ def breakdown_figures(inputs: Inputs) -> list[Figure]:
     return [
         *derivatives.breakdown_figures(metrics),
         *lending.breakdown_figures(metrics),
+        *mechanics.breakdown_figures(metrics),
         *incidents.breakdown_figures(metrics),
     ]
