@@ -93,7 +93,7 @@ def test_counts_add_up_in_the_metrics(mixed: dict[str, Any]) -> None:
     # The one accepted lender, a DeFi protocol: the sum of its secured loans, exactly as submitted.
     lender = read_submission(SAMPLE / PERIOD / "helix-lending", SAMPLE / PERIOD)
     secured = [loan for loan in lender.tables["loans"].data.to_pylist() if loan["collateral_asset"] != "NONE"]
-    expected = sum((Decimal(repr(loan["borrowed_usd"])) for loan in secured), Decimal(0))
+    expected = sum((Decimal(str(loan["borrowed_usd"])) for loan in secured), Decimal(0))
     assert Decimal(repr(metrics["lending"]["crypto_collateralized_usd"])) == expected == Decimal("24500000000")
 
 
