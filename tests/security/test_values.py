@@ -41,9 +41,6 @@ def submission(tmp_path: Path, edit: None | tuple[str, str] = None, data: bytes 
     return result
 
 
-# How a finding quotes a number read as a number (a clean CSV column is parsed while it is read): as Python
-# writes it. Every other value is quoted as written, without the CSV quotes.
-SPELT = {"NaN": "nan", "Infinity": "inf", "1e308": "1e+308", "-0": "-0.0", "-0.00": "-0.0", "1e999": "inf"}
 
 
 @pytest.mark.parametrize(
@@ -72,7 +69,7 @@ def test_an_odd_number_gives_a_finding_quoting_it(tmp_path: Path, column: str, t
     assert result.status == "rejected"
     found = [f for f in result.findings if f.code == code and f.column == column]
     assert found, [(f.code, f.column, f.value) for f in result.findings]
-    assert (found[0].row, found[0].value) == (2, SPELT.get(text, text.strip('"')))
+    assert (found[0].row, found[0].value) == (2, text.strip('"'))
 
 
 def test_money_at_the_plausible_bound_is_accepted(tmp_path: Path) -> None:
