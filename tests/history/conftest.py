@@ -61,7 +61,8 @@ def postgres_server() -> Iterator[str]:
         shutil.chown(home, user="nobody")
     data, port = home / "data", _free_port()
     run = {"check": True, "capture_output": True, "cwd": home}
-    subprocess.run(_as_server_user([str(bin_dir / "initdb"), "-D", str(data), "-U", "riskreport", "-A", "trust"]), **run)
+    initdb = [str(bin_dir / "initdb"), "-D", str(data), "-U", "riskreport", "-A", "trust"]
+    subprocess.run(_as_server_user(initdb), **run)
     options = f"-k {home} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off"
     ctl = [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(home / "log"), "-w", "-t", "60"]
     subprocess.run(_as_server_user([*ctl, "-o", options, "start"]), **run)
