@@ -145,8 +145,16 @@ def build(submissions: Path, period: str, prior: Path | None, **options: Any) ->
 @click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--from", "first", callback=_period, metavar="YYYY-MM", required=True, help="The first month.")
 @click.option("--to", "last", callback=_period, metavar="YYYY-MM", required=True, help="The last month.")
+@click.option(
+    "--reports",
+    type=click.Choice(["all", "last"]),
+    default="all",
+    show_default=True,
+    help="Make the PDF and the workbook of every month, or of the last month only "
+    "(the others get their JSON outputs and their place in the history).",
+)
 @_build_options
-def backfill(root: Path, first: str, last: str, **options: Any) -> None:
+def backfill(root: Path, first: str, last: str, reports: str, **options: Any) -> None:
     """Build every month folder ROOT/YYYY-MM from --from to --to, in order, into one history.
 
     Each month's outputs are written into --out as `build` writes them, and each month's
@@ -161,7 +169,9 @@ def backfill(root: Path, first: str, last: str, **options: Any) -> None:
             yield from bar
 
     with _build_faults():
-        for period, result in pipeline.run_backfill(root, first, last, months=months, **_run_options(options)):
+        for period, result in pipeline.run_backfill(
+            root, first, last, months=months, documents=reports, **_run_options(options)
+        ):
             _report_build(period, result)
 
 

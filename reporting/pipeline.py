@@ -151,6 +151,7 @@ def run_build(
     presentation: ReportOptions | None = None,
     progress: Progress = iter,
     jobs: int = 1,
+    documents: bool = True,
 ) -> BuildResult:
     """Validate, compute and write the period's outputs to `out`, then record the build in the history.
 
@@ -161,7 +162,8 @@ def run_build(
     `prior` is not given. With `strict`, any rejected submission fails the build and nothing is written
     or recorded. `presentation` sets the report's marking, classification and authority (its run time is
     set here). With `jobs` above 1, up to that many submissions are validated at once, and the PDF is
-    rendered in a child process while the workbook is written.
+    rendered in a child process while the workbook is written. Without `documents`, the PDF and the workbook
+    are not made: the JSON outputs and the history only.
     """
     from reporting.history.store import open_history  # SQLAlchemy and Alembic: imported by the builds only
 
@@ -190,9 +192,9 @@ def run_build(
             "final": (presentation or ReportOptions()).final,
         }
         report = _report(computed, period, thresholds, options, presentation)
-        documents = _render_documents(report, jobs)
-        written = publish(documents, out)
-        revision, recorded = _record(store, report, documents[f"manifest-{period}.json"], out)
+        outputs = _render_outputs(report, jobs, documents)
+        written = publish(outputs, out)
+        revision, recorded = _record(store, report, outputs[f"manifest-{period}.json"], out)
     return BuildResult(computed.submissions, report, written, revision, recorded)
 
 
@@ -217,8 +219,31 @@ def _report(
     )
 
 
+def _render_outputs(report: Report, jobs: int, documents: bool = True) -> dict[str, bytes]:
+    """The outputs of a build by file name, the manifest last, listing the others with their SHA-256.
+
+    Five outputs; the JSON ones only without `documents` (the PDF and the workbook).
+    """
+    period = report.period
+    outputs = {
+        f"metrics-{period}.json": report.metrics_json,
+        f"validation-{period}.json": _json_bytes(validation_to_dict(report.submissions)),
+    }
+    if documents:
+        outputs |= _render_documents(report, jobs)
+    manifest = {
+        **report.provenance,
+        "outputs": [
+            {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            for name, data in outputs.items()
+        ],
+    }
+    outputs[f"manifest-{period}.json"] = _json_bytes(manifest)
+    return outputs
+
+
 def _render_documents(report: Report, jobs: int) -> dict[str, bytes]:
-    """The five outputs of a build, by file name; the manifest lists the other four with their SHA-256."""
+    """The PDF and the workbook, by file name."""
     # Imported here, not with the module: the PDF's libraries (WeasyPrint, matplotlib) take about 1.4 s to import,
     # which `riskreport validate` and the other commands do without.
     from reporting.render.pdf import render_pdf
@@ -232,21 +257,7 @@ def _render_documents(report: Report, jobs: int) -> dict[str, bytes]:
         except BaseException:
             pdf.cancel()
             raise
-        documents = {
-            f"metrics-{period}.json": report.metrics_json,
-            f"validation-{period}.json": _json_bytes(validation_to_dict(report.submissions)),
-            f"report-{period}.pdf": pdf.result(),
-            f"report-{period}.xlsx": workbook,
-        }
-    manifest = {
-        **report.provenance,
-        "outputs": [
-            {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-            for name, data in documents.items()
-        ],
-    }
-    documents[f"manifest-{period}.json"] = _json_bytes(manifest)
-    return documents
+        return {f"report-{period}.pdf": pdf.result(), f"report-{period}.xlsx": workbook}
 
 
 def _record(store: History, report: Report, manifest: bytes, out: Path) -> tuple[int, bool]:
@@ -305,21 +316,25 @@ def run_backfill(
     out: Path,
     *,
     months: Callable[[list[str]], Iterable[str]] = iter,
+    documents: str = "all",
     **build_options: Any,
 ) -> Iterator[tuple[str, BuildResult]]:
     """Build every month folder `root/YYYY-MM` from `first` to `last`, in order, into one history.
 
     Yields each month with its result as it is built; `build_options` are those of `run_build` (but
     `prior`: each month's prior comes from the history). `months` wraps the months as they are built,
-    e.g. to show a progress bar. Every folder must exist before any month is built. With `strict`, a
-    month with a rejected submission stops the backfill after it.
+    e.g. to show a progress bar. `documents` "last" makes the PDF and the workbook of the last month
+    only (the others get their JSON outputs and their place in the history); "all" of every month.
+    Every folder must exist before any month is built. With `strict`, a month with a rejected
+    submission stops the backfill after it.
     """
     periods = months_between(first, last)
     missing = [period for period in periods if not (root / period).is_dir()]
     if missing:
         raise BuildError(f"no submissions folder for {', '.join(missing)} in {root}.")
     for period in months(periods):
-        result = run_build(root / period, period, out, **build_options)
+        wanted = documents == "all" or period == periods[-1]
+        result = run_build(root / period, period, out, documents=wanted, **build_options)
         yield period, result
         if result.report is None:
             return
