@@ -28,7 +28,6 @@ from typing import Any
 
 import pandas as pd
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
-from markupsafe import Markup
 from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -38,6 +37,7 @@ from reporting.metrics.period import compute_period_bounds
 from reporting.render import charts
 from reporting.render.format import FILTERS, format_shortened
 from reporting.render.model import Report
+from reporting.render.trends import build_flag_strips, build_trends
 
 ASSET_SCHEME = "riskreport-asset:"
 ASSETS = {"report.css": "text/css"}
@@ -203,6 +203,7 @@ def build_view(report: Report) -> dict[str, Any]:
     figures = metrics.to_dict()
     generated_at = report_time(report)
     start, end = compute_period_bounds(report.period)
+    strips = build_flag_strips(report)
     return {
         "period": report.period,
         "period_label": f"{start:%B %Y}",
@@ -221,11 +222,13 @@ def build_view(report: Report) -> dict[str, Any]:
         "metrics": figures,
         "has_prior": bool(metrics.changes),
         "headline": build_headline(figures),
+        "trends": build_trends(report),
         "flags": [
             {
                 **flag,
                 "title": FLAG_TITLES.get(flag["id"], flag["id"]),
                 "kind": FLAG_METRIC_FILTERS.get(flag["id"], "count"),
+                "strip": strips.get(flag["id"], []),
             }
             for flag in figures["flags"]
         ],
@@ -351,8 +354,8 @@ def build_derivatives(report: Report, d: dict[str, Any]) -> dict[str, Any]:
         "concentration": concentration,
         "bands": {"amber": flags.oi_concentration.amber, "red": flags.oi_concentration.red},
         "methods": method_rows,
-        "open_interest_chart": _inline(chart_list[0]) if chart_list else None,
-        "liquidations_chart": _inline(liquidations_chart) if liquidations_chart else None,
+        "open_interest_chart": chart_list[0].inline() if chart_list else None,
+        "liquidations_chart": liquidations_chart.inline() if liquidations_chart else None,
     }
 
 
@@ -388,11 +391,6 @@ def liquidations_by_hour(buckets: pd.DataFrame, period: str) -> tuple[list[datet
     return [hour.to_pydatetime() for hour in hours], [int(c) / 100 for c in totals]
 
 
-def _inline(chart: charts.Chart) -> dict[str, Any]:
-    # The SVG comes from matplotlib, which escapes every text it writes; it is inlined as markup.
-    return {"svg": Markup(chart.svg), "caption": chart.caption, "alt": chart.alt, "name": chart.name}
-
-
 def build_lending(report: Report, lending: dict[str, Any]) -> dict[str, Any]:
     """Lender league table, collateral mix, DAT debt per treasury and the composition chart."""
     entity_types = dict(zip(report.partials.entities["entity"], report.partials.entities["entity_type"], strict=True))
@@ -420,7 +418,7 @@ def build_lending(report: Report, lending: dict[str, Any]) -> dict[str, Any]:
         )
     ]
     parts = [("CeFi", lending["cefi_usd"]), ("DeFi", lending["defi_usd"]), ("CDP", lending["cdp_usd"])]
-    composition = _inline(charts.draw_lending_composition(parts)) if lending["crypto_collateralized_usd"] else None
+    composition = charts.draw_lending_composition(parts).inline() if lending["crypto_collateralized_usd"] else None
     return {
         "figures": lending,
         "available": lending["crypto_collateralized_usd"] is not None or lending["dat_debt_usd"] is not None,
@@ -471,15 +469,13 @@ def build_incidents(report: Report, incidents: dict[str, Any]) -> dict[str, Any]
         for i in details
     ]
     timeline = (
-        _inline(
-            charts.draw_incident_timeline(
-                hours,
-                totals,
-                spans,
-                None if peak is None else (_instant(peak.start), _instant(peak.end)),
-                (start.to_pydatetime(), end.to_pydatetime()),
-            )
-        )
+        charts.draw_incident_timeline(
+            hours,
+            totals,
+            spans,
+            None if peak is None else (_instant(peak.start), _instant(peak.end)),
+            (start.to_pydatetime(), end.to_pydatetime()),
+        ).inline()
         if details or any(totals)
         else None
     )

@@ -25,9 +25,10 @@ HOSTILE_DESCRIPTION = (
 SECTIONS = [
     "Contents",
     "1. Executive summary",
-    "2. Derivatives",
-    "3. Lending",
-    "4. Incidents",
+    "2. Trends",
+    "3. Derivatives",
+    "4. Lending",
+    "5. Incidents",
     "Annex A. Data quality",
     "Annex B. Methodology",
     "Annex C. Provenance",
