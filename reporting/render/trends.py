@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reporting.metrics.trends import TREND_PATHS
 from reporting.render import charts
 from reporting.render.format import FILTERS
 from reporting.render.model import Report
@@ -32,23 +33,18 @@ TREND_FIGURES = {
     "incidents.by_severity.major": ("Major incidents", "count"),
     "incidents.false_liquidations_usd": ("False liquidations", "money"),
 }
-"""Every figure of the trends section with its label and format, in the specification's order."""
+"""The label and format of every figure of the trends section (TREND_PATHS)."""
 
-CHARTED = (
-    "derivatives.open_interest_usd",
-    "derivatives.liquidations_total_usd",
-    "derivatives.funding_rate_annualized",
-    "derivatives.estimated_leverage_ratio",
-    "derivatives.open_interest_hhi",
-    "lending.crypto_collateralized_usd",
-    "lending.onchain_share",
-    "lending.dat_debt_usd",
-    "lending.total_industry_debt_usd",
-    "lending.lender_hhi",
-    "incidents.total",
-    "incidents.false_liquidations_usd",
-)
-"""The headline figures drawn as small multiples; the table has all of TREND_FIGURES."""
+NOT_CHARTED = {
+    "derivatives.liquidations_long_usd",
+    "derivatives.liquidations_short_usd",
+    "lending.cefi_usd",
+    "lending.defi_usd",
+    "lending.cdp_usd",
+    "incidents.by_severity.major",
+}
+CHARTED = tuple(path for path in TREND_PATHS if path not in NOT_CHARTED)
+"""The twelve headline figures drawn as small multiples; the table has every figure of the trends."""
 
 
 def build_trends(report: Report) -> dict[str, Any] | None:
@@ -58,8 +54,8 @@ def build_trends(report: Report) -> dict[str, Any] | None:
         return None
     periods = [point["period"] for point in next(iter(trends.values())).series]
     rows = []
-    for path, (label, kind) in TREND_FIGURES.items():
-        trend = trends[path]
+    for path in TREND_PATHS:
+        (label, kind), trend = TREND_FIGURES[path], trends[path]
         rows.append(
             {
                 "label": label,

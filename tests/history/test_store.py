@@ -211,3 +211,12 @@ def test_every_figure_is_a_row_with_flags_keyed_by_their_id() -> None:
         "flags.debt_growth.value": None,
     }
     assert BuildRecord  # the record the writers above build by position
+
+
+def test_the_schema_revision_the_store_expects_is_the_newest_migration() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", "reporting.history:migrations")
+    assert ScriptDirectory.from_config(config).get_current_head() == store.SCHEMA_REVISION
