@@ -4,9 +4,9 @@
     python benchmarks/history.py backfill [--months 24] [--events N] [--jobs N] [--out FILE]
 
 `overhead`: the goal is that recording a build and reading 13 months of history cost at most 10 % of a
-sample build (the import of SQLAlchemy and Alembic, which a build pays once, is counted in).
-The 13 sample months are backfilled into a history first; then, `--runs` times, the
-November sample month is built (the whole `run_build`, history included) and, alternating with it, the
+sample build (the import of the store, which a build pays once, is counted in; Alembic is imported only
+to create or migrate a store). The 13 sample months are backfilled into a history first; then, `--runs`
+times, the November sample month is built (the whole `run_build`, history included) and, alternating with it, the
 history's own part of a build is timed apart: opening the store (schema check), reading the earlier
 months' figures and the prior month's metrics, and recording a new revision of November in one
 transaction. The median of each is reported, with their ratio.
