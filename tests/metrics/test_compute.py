@@ -40,7 +40,7 @@ ALL = test_derivatives.SUBMISSIONS + test_lending.SUBMISSIONS + test_incidents.S
 
 def test_keys_are_those_of_the_specification() -> None:
     metrics = compute_metrics(ALL, PERIOD, load_thresholds(), coverage=count_coverage(ALL)).to_dict()
-    assert list(metrics) == ["period", "derivatives", "lending", "incidents", "coverage", "changes", "flags"]
+    assert list(metrics) == ["period", "derivatives", "lending", "incidents", "coverage", "changes", "flags", "trends"]
     for section, keys in SPEC_KEYS.items():
         assert list(metrics[section]) == keys
     derivatives = metrics["derivatives"]

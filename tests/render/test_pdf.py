@@ -194,12 +194,12 @@ def test_two_renders_are_byte_identical(sample: tuple[Report, bytes]) -> None:
 def test_charts_are_inline_svg_with_alt_text(sample: tuple[Report, bytes]) -> None:
     html = render_html(sample[0])
     charts = re.findall(r"<svg [^>]*>", html)
-    assert len(charts) == 4
+    assert len(charts) == 5  # trends, open interest, liquidations, lending, incidents
     for tag in charts:
         assert 'role="img"' in tag
         assert 'aria-label="' in tag
-    assert html.count("<title>") == 1 + 4  # the document's, then one per chart
-    assert html.count("<figcaption") == 4
+    assert html.count("<title>") == 1 + 5  # the document's, then one per chart
+    assert html.count("<figcaption") == 5
     # Text kept as text, and no date in the charts.
     assert "<text" in html
     assert "<dc:date>" not in html

@@ -80,6 +80,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, bytes]:
     return report, render_workbook(report)
 
 
+def workbook_figures(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The metrics JSON but its trends section, which the workbook does not carry (yet: a History sheet will)."""
+    return {section: figures for section, figures in metrics.items() if section != "trends"}
+
+
 def walk_scalars(value: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
     """Every scalar of the metrics JSON with its path; flags are keyed by their id."""
     if isinstance(value, dict):
@@ -167,7 +172,7 @@ def test_libreoffice_recalculates_every_named_figure(built: tuple[Any, bytes], t
     metrics = report.metrics.to_dict()
     wrong = []
     checked = 0
-    for path, expected in walk_scalars(metrics):
+    for path, expected in walk_scalars(workbook_figures(metrics)):
         if is_keyed(path) or path[-1] == "reason":
             continue
         got = cell_of(workbook, "_".join(path)).value
@@ -187,7 +192,7 @@ def test_defined_names_cover_every_scalar(built: tuple[Any, bytes]) -> None:
     workbook = load_workbook(BytesIO(data))
     summary = workbook["Summary"]
     labels = {row[0] for row in summary.iter_rows(min_row=9, values_only=True)}
-    for path, _ in walk_scalars(report.metrics.to_dict()):
+    for path, _ in walk_scalars(workbook_figures(report.metrics.to_dict())):
         if path[-1] == "reason":
             continue
         if is_keyed(path):
