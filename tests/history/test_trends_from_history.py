@@ -7,15 +7,26 @@ of metrics.md 1.1; the same for an SQLite file and for a PostgreSQL server.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+from pypdf import PdfReader
 
 from reporting.metrics.changes import CHANGE_KEYS, MONEY_KEYS
 from reporting.metrics.trends import TREND_PATHS
 from reporting.pipeline import run_backfill
+from reporting.render.pdf import render_html
+from reporting.render.trends import TREND_FIGURES
 from tests.history.conftest import MONTHS
+
+
+def result_report(built: list) -> Any:
+    report = built[-1][1].report
+    assert report is not None
+    return report
 
 
 def figure(metrics: dict, path: str) -> float | None:
@@ -83,3 +94,16 @@ def test_fourth_month_has_the_trends_and_changes_of_the_first_three(
             assert change["change_pct"] == (None if before == 0 else (now - before) / abs(before))
     # The first month had no prior in the history: no changes.
     assert by_month[MONTHS[0]]["changes"] == {}
+
+    # The PDF's Trends chapter shows the same: each record, and every flag's strip with four built months.
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(out / f"report-{MONTHS[-1]}.pdf").pages))
+    assert "2. Trends" in text and "Changes over one, three and twelve months" in text
+    assert f"({len(MONTHS)} of the 13 months built)" in text
+    for path, trend in fourth["trends"].items():
+        if trend["record"]:
+            assert f"{TREND_FIGURES[path][0]} " in text and f"record {trend['record']}" in text
+    html = render_html(result_report(built))
+    strips = re.findall(r'<td class="strip">(.*?)</td>', html)
+    assert len(strips) == len(fourth["flags"])
+    for strip in strips:
+        assert strip.count("strip-none") == 13 - len(MONTHS) and strip.count(" current") == 1
