@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from reporting.metrics.changes import CHANGE_KEYS, MONEY_KEYS
@@ -21,6 +22,7 @@ from reporting.pipeline import run_backfill
 from reporting.render.pdf import render_html
 from reporting.render.trends import TREND_FIGURES
 from tests.history.conftest import MONTHS
+from tests.render.test_workbook import cell_of, recalculate
 
 
 def result_report(built: list) -> Any:
@@ -107,3 +109,11 @@ def test_fourth_month_has_the_trends_and_changes_of_the_first_three(
     assert len(strips) == len(fourth["flags"])
     for strip in strips:
         assert strip.count("strip-none") == 13 - len(MONTHS) and strip.count(" current") == 1
+
+    # The workbook's History sheet: LibreOffice recalculates the changes from the series to the JSON's values.
+    workbook = (out / f"report-{MONTHS[-1]}.xlsx").read_bytes()
+    recalculated = load_workbook(recalculate(workbook, tmp_path), data_only=True)
+    for path, trend in fourth["trends"].items():
+        for key in ("mom", "qoq", "yoy"):
+            got = cell_of(recalculated, f"trends_{path.replace('.', '_')}_{key}").value
+            assert got == "n/a" if trend[key] is None else got == pytest.approx(trend[key], rel=1e-9), (path, key)

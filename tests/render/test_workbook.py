@@ -81,8 +81,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, bytes]:
 
 
 def workbook_figures(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The metrics JSON but its trends section, which the workbook does not carry (yet: a History sheet will)."""
-    return {section: figures for section, figures in metrics.items() if section != "trends"}
+    """The metrics JSON as the workbook names it: of the trends, the changes of each figure (its series is on
+    History, its record nowhere), under its path with `_`."""
+    trends = {
+        path.replace(".", "_"): {key: trend[key] for key in ("mom", "qoq", "yoy")}
+        for path, trend in metrics["trends"].items()
+    }
+    return {**metrics, "trends": trends}
 
 
 def walk_scalars(value: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
@@ -244,7 +249,7 @@ def test_two_builds_are_byte_identical(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_conventions_formats_tables_protection(built: tuple[Any, bytes]) -> None:
-    _, data = built
+    report, data = built
     workbook = load_workbook(BytesIO(data))
     assert workbook.sheetnames[:3] == ["README", "Summary", "Flags"]
     for required in ("Validation", "Lineage", "Incidents", "Liquidation windows", "Loans", "DAT debt"):
@@ -265,7 +270,18 @@ def test_conventions_formats_tables_protection(built: tuple[Any, bytes]) -> None
     assert "Liquidation windows" in cell_of(workbook, "derivatives_peak_24h_liquidations_total_usd").value
     severity = workbook["Incidents"]["AC2"].value
     assert severity.startswith("=IF(") and "major" in severity
-    assert "Flags!$C$" in workbook["Incidents"]["U2"].value
+    # Cells read across sheets are named, not addressed: the thresholds on Flags, the period on Summary.
+    assert "incident_severity_clients_affected_pct" in workbook["Incidents"]["U2"].value
+    assert "period_end" in workbook["Incidents"]["R2"].value
+    named = {
+        "incident_severity_clients_affected_pct": report.thresholds.incident_severity.clients_affected_pct,
+        "incident_severity_data_loss": report.thresholds.incident_severity.data_loss,
+        "period_start": datetime(2025, 11, 1),
+        "period_end": datetime(2025, 12, 1),
+    }
+    for name, expected in named.items():
+        ((sheet, ref),) = workbook.defined_names[name].destinations
+        assert workbook[sheet][ref.replace("$", "")].value == expected, name
     lineage = [
         row for row in workbook["Lineage"].iter_rows(values_only=True) if row and row[1] and len(str(row[1])) == 64
     ]
