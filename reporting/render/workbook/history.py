@@ -35,7 +35,7 @@ SHEETS = (
         (
             Column("figure", width=40),
             Column("period", width=10),
-            Column("value (latest revision of the period in the history)", "number", 30),
+            Column("value (latest revision)", "number", 24),
         ),
         history_rows,
         "each trend figure over the 13 months ending with this period, from the history of builds, for the "
