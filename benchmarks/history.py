@@ -17,7 +17,9 @@ single `riskreport build` processes of the same months, each into its own folder
 month by month with no history would). Both make every month's five outputs. The issue's size is
 24 months of 1,000,000 events; the default here is small, so that it runs in minutes.
 
-The result is printed as JSON, and written to `--out` when given.
+The result is printed as JSON, and written to `--out` when given; `--results` puts it, as markdown, in its
+own section of benchmarks/RESULTS.md (replacing that section only; `benchmarks/run.py` rewrites the whole
+file, so run this after it).
 """
 
 from __future__ import annotations
@@ -145,6 +147,7 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=2_000)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, help="write the JSON result to this file as well")
+    parser.add_argument("--results", action="store_true", help="put the result in benchmarks/RESULTS.md")
     args = parser.parse_args()
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1764547200")
     if args.mode == "overhead":
@@ -155,7 +158,24 @@ def main() -> int:
     print(text)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
+    if args.results:
+        write_section(ROOT / "benchmarks" / "RESULTS.md", args.mode, result)
     return 0
+
+
+def write_section(results: Path, mode: str, result: dict[str, object]) -> None:
+    """Replace (or add) the section of `mode` in the results file: its heading, then the JSON result."""
+    heading = f"## History: {mode} (benchmarks/history.py)"
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    section = f"{heading}\n\nRun {stamp}, {os.cpu_count()} cores.\n\n```json\n{json.dumps(result, indent=2)}\n```\n"
+    text = results.read_text(encoding="utf-8") if results.exists() else ""
+    if heading in text:
+        before, _, after = text.partition(heading)
+        rest = after.split("\n## ", 1)
+        text = before + section + ("\n## " + rest[1] if len(rest) > 1 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    results.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
