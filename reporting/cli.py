@@ -11,24 +11,42 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
-from reporting import __version__, pipeline
-from reporting.config import ConfigError, default_thresholds_toml, load_limits
-from reporting.contract import TABLES_BY_ENTITY
-from reporting.history import HistoryError
-from reporting.history.export import EXPORT_FORMATS
-from reporting.render.model import ReportOptions
-from reporting.render.validation import render_catalogue_markdown, render_validation_text, validation_to_dict
-from reporting.sample.generate import MIN_LIQUIDATIONS
+from reporting import __version__
+
+# pandas, pyarrow, openpyxl, pydantic and the renderers are imported inside the commands that use them, so that
+# `riskreport --help` and a mistyped option answer at once.
 
 if TYPE_CHECKING:
+    from reporting import pipeline
     from reporting.history.store import History
 
 
 def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", value):
         raise click.BadParameter("use the form YYYY-MM, e.g. 2025-11")
+    return value
+
+
+def _jobs_default() -> int:
+    from reporting.pipeline import default_jobs
+
+    return default_jobs()
+
+
+def _entity_type(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from reporting.contract import TABLES_BY_ENTITY
+
+    if value not in TABLES_BY_ENTITY:
+        raise click.BadParameter(f"{value!r} is not one of {', '.join(TABLES_BY_ENTITY)}.")
+    return value
+
+
+def _liquidations(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    from reporting.sample.generate import MIN_LIQUIDATIONS
+
+    if value < MIN_LIQUIDATIONS:
+        raise click.BadParameter(f"{value} is below the {MIN_LIQUIDATIONS} that the surge needs.")
     return value
 
 
@@ -46,7 +64,7 @@ JOBS = click.option(
     "--jobs",
     type=click.IntRange(min=1),
     metavar="N",
-    default=pipeline.default_jobs,
+    default=_jobs_default,
     show_default="the number of cores",
     help="Validate up to N submissions at once (validate: in worker processes; build: in threads), or one "
     "submission in N threads; above 1, build also renders the PDF beside the workbook.",
@@ -74,6 +92,10 @@ def validate(path: Path, period: str | None, output: str, config: Path | None, j
 
     Exits 0 when every submission is accepted and 1 when any is rejected.
     """
+    from reporting import pipeline
+    from reporting.config import ConfigError, load_limits
+    from reporting.render.validation import render_validation_text, validation_to_dict
+
     try:
         limits = load_limits(config)
     except ConfigError as error:
@@ -95,7 +117,8 @@ HISTORY = click.option(
 CONFIG = click.option(
     "--config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A thresholds TOML file (flag and incident-severity thresholds, limits on submitted files).",
+    help="A thresholds TOML file (flag and incident-severity thresholds, the stress-hour multiple, the stress "
+    "scenarios, limits on submitted files).",
 )
 STRICT = click.option("--strict", is_flag=True, help="Fail (exit 1) and write nothing if any submission is rejected.")
 FINAL = click.option("--final/--draft", default=False, show_default=True, help="Mark the report FINAL, or DRAFT.")
@@ -136,6 +159,8 @@ def build(submissions: Path, period: str, prior: Path | None, **options: Any) ->
     The build is recorded in the history (--history; by default history.sqlite in
     --out), from which the trends and, without --prior, the changes are taken.
     """
+    from reporting import pipeline
+
     with _build_faults():
         result = pipeline.run_build(submissions, period, prior=prior, progress=show_progress, **_run_options(options))
     _report_build(period, result)
@@ -168,6 +193,8 @@ def backfill(root: Path, first: str, last: str, reports: str, **options: Any) ->
         with click.progressbar(periods, label="Building", file=sys.stderr, item_show_func=str) as bar:
             yield from bar
 
+    from reporting import pipeline
+
     with _build_faults():
         for period, result in pipeline.run_backfill(
             root, first, last, months=months, documents=reports, **_run_options(options)
@@ -177,6 +204,8 @@ def backfill(root: Path, first: str, last: str, reports: str, **options: Any) ->
 
 def _run_options(options: dict[str, Any]) -> dict[str, Any]:
     """The shared build options, as `pipeline.run_build` takes them."""
+    from reporting.render.model import ReportOptions
+
     presentation = ReportOptions(
         final=options.pop("final"),
         classification=options.pop("classification"),
@@ -187,6 +216,10 @@ def _run_options(options: dict[str, Any]) -> dict[str, Any]:
 
 @contextmanager
 def _build_faults() -> Iterator[None]:
+    from reporting import pipeline
+    from reporting.config import ConfigError
+    from reporting.history import HistoryError
+
     try:
         yield
     except (pipeline.BuildError, ConfigError, HistoryError) as error:
@@ -243,6 +276,8 @@ def history_list(store: str) -> None:
 @click.option("--all-revisions", is_flag=True, help="Every revision of each period, not only the latest.")
 def history_series(store: str, figure: str, all_revisions: bool) -> None:
     """Show one figure (a dotted PATH of the metrics JSON, e.g. lending.total_industry_debt_usd) period by period."""
+    import pandas as pd
+
     with _history_faults(), open_store(store) as opened:
         rows = opened.read_figures(figure, latest=not all_revisions)
     if rows.empty:
@@ -254,7 +289,10 @@ def history_series(store: str, figure: str, all_revisions: bool) -> None:
 
 @history.command("export")
 @HISTORY_ARGUMENT
-@click.option("--format", "file_format", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True)
+# The formats of reporting.history.export.EXPORT_FORMATS, named here so that --help imports no history module.
+@click.option(
+    "--format", "file_format", type=click.Choice(("csv", "parquet", "json")), default="csv", show_default=True
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write.")
 @click.option("--latest", is_flag=True, help="Only the latest revision of each period.")
 def history_export(store: str, file_format: str, out: Path, latest: bool) -> None:
@@ -275,6 +313,8 @@ def open_store(store: str) -> History:
 
 @contextmanager
 def _history_faults() -> Iterator[None]:
+    from reporting.history import HistoryError
+
     try:
         yield
     except HistoryError as error:
@@ -285,12 +325,16 @@ def _history_faults() -> Iterator[None]:
 @click.option("--defaults", is_flag=True, required=True, help="Print the default thresholds file.")
 def config(defaults: bool) -> None:
     """Print the thresholds configuration file with the defaults of the metrics specification."""
+    from reporting.config import default_thresholds_toml
+
     click.echo(default_thresholds_toml(), nl=False)
 
 
 @cli.command()
 def codes() -> None:
     """Print the catalogue of finding codes, with their severity and how to fix each."""
+    from reporting.render.validation import render_catalogue_markdown
+
     click.echo(render_catalogue_markdown(), nl=False)
 
 
@@ -298,15 +342,20 @@ def codes() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"), show_default=True)
 def schema(out: Path) -> None:
     """Write the JSON Schema of the header and of every table."""
+    from reporting import pipeline
+
     for path in pipeline.write_schemas(out):
         click.echo(path)
 
 
 @cli.command()
-@click.argument("entity_type", type=click.Choice(sorted(TABLES_BY_ENTITY)))
+@click.argument("entity_type", metavar="ENTITY_TYPE", callback=_entity_type)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The .xlsx to write.")
 def template(entity_type: str, out: Path) -> None:
-    """Write the blank submission workbook that an entity of ENTITY_TYPE fills in."""
+    """Write the blank submission workbook that an entity of ENTITY_TYPE fills in.
+
+    ENTITY_TYPE is one of: cex, dex, cefi_lender, defi_protocol, cdp_issuer, dat.
+    """
     from reporting.template import write_template
 
     click.echo(write_template(entity_type, out))
@@ -318,10 +367,11 @@ def template(entity_type: str, out: Path) -> None:
 @click.option("--seed", type=int, default=7, show_default=True, help="The same seed gives the same files.")
 @click.option(
     "--liquidations",
-    type=click.IntRange(min=MIN_LIQUIDATIONS),
+    type=int,
     default=20_000,
     show_default=True,
-    help="Liquidation events across all venues.",
+    callback=_liquidations,
+    help="Liquidation events across all venues (at least 200).",
 )
 def sample(period: str, out: Path, seed: int, liquidations: int) -> None:
     """Generate a deterministic, realistic submissions folder for a period."""

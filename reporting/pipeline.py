@@ -5,6 +5,7 @@ files ─▶ ingest ─▶ validate ─▶ metrics ─▶ render ─▶ json (an
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import hashlib
 import json
@@ -91,11 +92,12 @@ def compute_period(
     `earlier` holds the figures of earlier builds from the history, for the trends.
     """
     submissions = validate_folder(path, period, limits, progress=progress, jobs=jobs)
-    partials = combine_accepted_partials(submissions)
+    thresholds = thresholds or load_thresholds(None)
+    partials = combine_accepted_partials(submissions, thresholds.scenarios)
     metrics = compute_metrics_from_partials(
         partials,
         period,
-        thresholds or load_thresholds(None),
+        thresholds,
         coverage=count_coverage(submissions),
         prior=prior,
         earlier=earlier,
@@ -165,14 +167,49 @@ def run_build(
     rendered in a child process while the workbook is written. Without `documents`, the PDF and the workbook
     are not made: the JSON outputs and the history only.
     """
-    # SQLAlchemy and Alembic are imported by the builds only.
-    from reporting.history.store import history_exists, open_history
-
     if _is_within(out.resolve(), submissions_path.resolve()):
         raise BuildError(f"--out {out} is inside the submissions folder; choose a folder outside it.")
     thresholds = load_thresholds(config)
     limits = limits or load_limits(config)
     target = out / DEFAULT_FILE if history is None else history
+    with lock_output(out):
+        return _build_locked(
+            submissions_path,
+            period,
+            out,
+            target,
+            prior,
+            config,
+            strict,
+            thresholds,
+            limits,
+            presentation,
+            progress,
+            jobs,
+            documents,
+        )
+
+
+def _build_locked(
+    submissions_path: Path,
+    period: str,
+    out: Path,
+    target: Path | str,
+    prior: Path | None,
+    config: Path | None,
+    strict: bool,
+    thresholds: Thresholds,
+    limits: Limits,
+    presentation: ReportOptions | None,
+    progress: Progress,
+    jobs: int,
+    documents: bool,
+) -> BuildResult:
+    """`run_build` with the output folder locked: from reading the submissions until the outputs are
+    published and the build is recorded in the history."""
+    # SQLAlchemy and Alembic are imported by the builds only.
+    from reporting.history.store import history_exists, open_history
+
     # A history file that is not there yet is made when the build is recorded: a failed build leaves none.
     store = open_history(target) if history_exists(target) else None
     try:
@@ -241,7 +278,7 @@ def _render_outputs(report: Report, jobs: int, documents: bool = True) -> dict[s
         f"validation-{period}.json": _json_bytes(validation_to_dict(report.submissions)),
     }
     if documents:
-        outputs |= _render_documents(report, jobs)
+        outputs |= render_documents(report, jobs)
     manifest = {
         **report.provenance,
         "outputs": [
@@ -253,7 +290,7 @@ def _render_outputs(report: Report, jobs: int, documents: bool = True) -> dict[s
     return outputs
 
 
-def _render_documents(report: Report, jobs: int) -> dict[str, bytes]:
+def render_documents(report: Report, jobs: int) -> dict[str, bytes]:
     """The PDF and the workbook, by file name."""
     # Imported here, not with the module: the PDF's libraries (WeasyPrint, matplotlib) take about 1.4 s to import,
     # which `riskreport validate` and the other commands do without.
@@ -466,6 +503,42 @@ def publish(documents: dict[str, bytes], out: Path) -> list[Path]:
         return [out / name for name in documents]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+LOCK_FILE = ".riskreport.lock"
+"""The lock file a build holds in its output folder."""
+
+
+@contextmanager
+def lock_output(out: Path) -> Iterator[None]:
+    """Hold the output folder `out` (made if missing) for one build; BuildError at once if another build holds it.
+
+    The lock is an OS file lock (`flock`) on `out/.riskreport.lock`, which the kernel releases when the process
+    ends, however it ends: a lock file left behind by a killed build does not block the next one. The file is
+    removed on release; a build that locked a file another build had just removed locks the new file instead.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / LOCK_FILE
+    while True:
+        handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            busy = f"--out {out} is in use by another build ({path} is locked)"
+            raise BuildError(f"{busy}; wait for it to end or choose another folder.") from None
+        try:
+            held = os.stat(path, follow_symlinks=False)
+        except FileNotFoundError:
+            held = None
+        if held is not None and os.path.samestat(held, os.fstat(handle)):
+            break
+        os.close(handle)
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(handle)
 
 
 @contextmanager

@@ -18,11 +18,11 @@ from reporting.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 
 GOLDEN = {
-    "metrics-2025-11.json": "473fa5500f6a54baef5bd7dd55da088dd036de167c4d9b156866ee6097f442fe",
+    "metrics-2025-11.json": "baaaae02d683e0c65bb3bc815246effe0bc446765eed80eec940b666ef31edf8",
     "validation-2025-11.json": "9390d6d6ef76349184533b11a06a0381e4ff3076f2f63d18d551d9b14b01c566",
-    "manifest-2025-11.json": "2c0a6f042258be6098581739ee899206fd8502e1d7a954dda34adb9c89c56b27",
-    "report-2025-11.xlsx": "2647f11857520c45f9619fd99602ed7917387c63439ef09b2875f9de9f2a818d",
-    "report-2025-11.pdf": "b71e9d6fdce66790303496d688823d8eba5f6085a21662189b55589ebe635bae",
+    "manifest-2025-11.json": "09d8b017d7e2927845ad2c42ff5d7d770d62edf141dd7a679f562eb143c5b925",
+    "report-2025-11.xlsx": "aa5a8dd12112d7de425872cd5281c41f85087e5a074cdb44baa1a88bd0dd2207",
+    "report-2025-11.pdf": "78ddaee6a2896411ea42be1f3c59ee41eaf13b23e356ae8dcf4e871a46e02421",
 }
 
 

@@ -30,6 +30,8 @@ MONEY_KEYS: dict[str, tuple[str, ...]] = {
         "liquidations_total_usd",
         "adl_usd",
         "incident_liquidations_usd",
+        "cross_margin_collateral_usd",
+        "cross_margin_self_priced_usd",
     ),
     "lending": (
         "cefi_usd",
@@ -55,6 +57,8 @@ RATIO_KEYS: dict[str, tuple[str, ...]] = {
         "liquidations_long_share",
         "liquidations_hhi",
         "cross_margin_liquidation_share",
+        "largest_liquidation_share",
+        "self_priced_collateral_share",
     ),
     "lending": ("onchain_share", "lender_hhi", "cefi_lender_hhi", "weighted_ltv"),
     "incidents": (),

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from reporting.config import Thresholds
+from reporting.config import ScenarioSettings, Thresholds
 from reporting.metrics.changes import Change, compute_changes
 from reporting.metrics.coverage import Coverage
 from reporting.metrics.derivatives import DerivativesMetrics, compute_derivatives
@@ -14,6 +14,7 @@ from reporting.metrics.flags import Flag, compute_flags
 from reporting.metrics.incidents import IncidentDetail, IncidentsMetrics, classify_incidents, compute_incidents
 from reporting.metrics.lending import LendingMetrics, compute_lending
 from reporting.metrics.partials import Partials, combine_partials, compute_partials
+from reporting.metrics.scenarios import ScenariosMetrics, compute_scenarios
 from reporting.metrics.trends import EarlierFigures, Trend, compute_trends, series_periods
 from reporting.validate.model import ValidatedSubmission
 
@@ -33,6 +34,7 @@ class Metrics:
     lending: LendingMetrics
     incidents: IncidentsMetrics
     coverage: Coverage
+    scenarios: ScenariosMetrics
     changes: dict[str, dict[str, Change]]
     flags: list[Flag]
     incident_details: list[IncidentDetail]
@@ -51,6 +53,7 @@ class Metrics:
                 section: {key: asdict(change) for key, change in figures.items()}
                 for section, figures in self.changes.items()
             },
+            "scenarios": asdict(self.scenarios),
             "flags": [asdict(flag) for flag in self.flags],
             "trends": {path: asdict(trend) for path, trend in self.trends.items()},
         }
@@ -71,14 +74,16 @@ def compute_metrics(
     flags on changes.
     """
     return compute_metrics_from_partials(
-        combine_accepted_partials(submissions), period, thresholds, coverage=coverage, prior=prior
+        combine_accepted_partials(submissions, thresholds.scenarios), period, thresholds, coverage=coverage, prior=prior
     )
 
 
-def combine_accepted_partials(submissions: Iterable[ValidatedSubmission]) -> Partials:
+def combine_accepted_partials(submissions: Iterable[ValidatedSubmission], scenarios: ScenarioSettings) -> Partials:
     """The combined partial aggregates of the accepted submissions; the others are left out."""
     return combine_partials(
-        compute_partials(s.header, s.tables) for s in submissions if s.status == "accepted" and s.header is not None
+        compute_partials(s.header, s.tables, scenarios)
+        for s in submissions
+        if s.status == "accepted" and s.header is not None
     )
 
 
@@ -96,7 +101,7 @@ def compute_metrics_from_partials(
     `earlier` holds the figures of earlier builds from the history, for the trends section and the
     flags' status history; without it both are empty.
     """
-    derivatives = compute_derivatives(partials, period)
+    derivatives = compute_derivatives(partials, period, thresholds.liquidations.stress_multiple)
     lending = compute_lending(partials)
     peak = derivatives.peak_24h_liquidations
     details = classify_incidents(partials, period, thresholds.incident_severity, peak)
@@ -115,6 +120,7 @@ def compute_metrics_from_partials(
         lending=lending,
         incidents=incidents,
         coverage=coverage,
+        scenarios=compute_scenarios(partials, thresholds.scenarios),
         changes=changes,
         flags=flags,
         incident_details=details,

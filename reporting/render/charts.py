@@ -59,9 +59,14 @@ class Chart:
     alt: str
 
     def inline(self) -> dict[str, Any]:
-        """The chart as the templates take it: the SVG as markup, to be inlined in the HTML."""
-        # The SVG comes from matplotlib, which escapes every text it writes.
-        return {"svg": Markup(self.svg), "caption": self.caption, "alt": self.alt, "name": self.name}
+        """The chart as the templates take it (see `inline`)."""
+        return inline(self)
+
+
+def inline(chart: Chart) -> dict[str, Any]:
+    """The chart as the templates show it: its SVG as markup, caption, alt text and name."""
+    # The SVG comes from matplotlib, which escapes every text it writes; it is inlined as markup.
+    return {"svg": Markup(chart.svg), "caption": chart.caption, "alt": chart.alt, "name": chart.name}
 
 
 def _style() -> Any:
@@ -196,6 +201,19 @@ def _drop_plain_groups(svg: str) -> str:
     return "".join(parts)
 
 
+def _money_bars(axes: Axes, labels: Sequence[str], values: Sequence[float], *, horizontal: bool) -> None:
+    """Bars of US dollars, each with its amount written at its end, over a money axis with a grid."""
+    if horizontal:
+        bars = axes.barh(labels, values, color="#1f4e79", height=0.6)
+    else:
+        bars = axes.bar(labels, values, color="#1f4e79", width=0.6)
+    padding = 3 if horizontal else 2
+    axes.bar_label(bars, labels=[format_money(v) for v in values], padding=padding, fontsize=7, color=INK)
+    (axes.xaxis if horizontal else axes.yaxis).set_major_formatter(FuncFormatter(_money_axis))
+    axes.grid(axis="x" if horizontal else "y", color=GRID, linewidth=0.6)
+    axes.set_axisbelow(True)
+
+
 def draw_open_interest_by_venue(venues: Sequence[tuple[str, float]]) -> Chart:
     """Horizontal bars of period-end open interest per venue (USD), largest at the top."""
     with matplotlib.rc_context(_style()):
@@ -204,11 +222,7 @@ def draw_open_interest_by_venue(venues: Sequence[tuple[str, float]]) -> Chart:
         # Long names are shortened on the axis; they stand whole in the alt text and the tables.
         names = [format_shortened(name, LABEL_CAP) for name, _ in venues][::-1]
         values = [value for _, value in venues][::-1]
-        bars = axes.barh(names, values, color="#1f4e79", height=0.6)
-        axes.bar_label(bars, labels=[format_money(v) for v in values], padding=3, fontsize=7, color=INK)
-        axes.xaxis.set_major_formatter(FuncFormatter(_money_axis))
-        axes.grid(axis="x", color=GRID, linewidth=0.6)
-        axes.set_axisbelow(True)
+        _money_bars(axes, names, values, horizontal=True)
         axes.margins(x=0.12)
         _place(figure, [(axes, 1.0)])
     alt = "Bar chart of period-end open interest by venue: " + "; ".join(
@@ -364,6 +378,88 @@ def draw_incident_timeline(
         _to_svg(figure, "incident-timeline", alt),
         "Incidents over the hourly liquidation series (USD per hour). Vertical lines mark the start of each "
         "incident; the shaded band is the peak 24-hour liquidation window.",
+        alt,
+    )
+
+
+def draw_liquidations_by_hour(
+    hours: Sequence[datetime],
+    totals_usd: Sequence[float],
+    stress: Sequence[tuple[datetime, float]],
+    stress_level_usd: float | None,
+    stress_multiple: float,
+) -> Chart:
+    """Liquidated notional per UTC hour of the period, the stress hours marked and the stress level drawn.
+
+    `stress` holds (hour start, total) of each stress hour; `stress_level_usd` is stress_multiple × the
+    median (or mean) hourly total, None when no hour was a stress hour.
+    """
+    with matplotlib.rc_context(_style()):
+        figure = _new_figure(2.5)
+        axes = figure.add_subplot()
+        x, y = _steps(hours, totals_usd)
+        axes.fill(x, y, facecolor=to_rgba("#5b7b9a", 0.35), edgecolor="#1f4e79", linewidth=0.6, label="per hour")
+        if stress:
+            # A bar over each stress hour, one hour wide (matplotlib date numbers are days).
+            axes.bar(
+                [date2num(start) for start, _ in stress],
+                [total for _, total in stress],
+                width=1 / 24,
+                align="edge",
+                color=LONG_COLOUR,
+                label=f"stress hours ({len(stress)})",
+            )
+        if stress_level_usd is not None:
+            axes.axhline(
+                stress_level_usd,
+                color=INK,
+                linewidth=0.7,
+                linestyle=(0, (4, 2)),
+                label=f"stress level: {stress_multiple:g}\u00d7 the median hour",
+            )
+        axes.yaxis.set_major_formatter(FuncFormatter(_money_axis))
+        axes.set_ylabel("USD per hour")
+        axes.grid(axis="y", color=GRID, linewidth=0.6)
+        axes.set_axisbelow(True)
+        axes.set_ylim(bottom=0)
+        if hours:
+            axes.set_xlim(date2num(hours[0]), date2num(hours[-1] + timedelta(hours=1)))
+        locator = AutoDateLocator(minticks=6, maxticks=12)
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+        axes.legend(loc="upper left", fontsize=7)
+        _place(figure, [(axes, 1.0)])
+    alt = f"Area chart of liquidations per hour over the period, with {len(stress)} stress hours marked."
+    if stress:
+        start, total = max(stress, key=lambda item: item[1])
+        alt += f" The largest is {start:%d %B %H:00} UTC with {format_money(total)}."
+    return Chart(
+        "liquidations-by-hour",
+        _to_svg(figure, "liquidations-by-hour", alt),
+        f"Liquidations by UTC hour (USD). Stress hours, above {stress_multiple:g} times the median hour (the "
+        "mean when the median is 0), are marked in red; the dashed line is that level.",
+        alt,
+    )
+
+
+def draw_maturity_ladder(years: Sequence[tuple[str, float]]) -> Chart:
+    """Vertical bars of DAT debt principal by maturity year (USD); `years` in the order shown."""
+    with matplotlib.rc_context(_style()):
+        figure = _new_figure(2.2)
+        axes = figure.add_subplot()
+        labels = [label for label, _ in years]
+        values = [value for _, value in years]
+        _money_bars(axes, labels, values, horizontal=False)
+        axes.margins(y=0.15)
+        _place(figure, [(axes, 1.0)])
+    alt = "Bar chart of DAT debt principal by maturity year: " + "; ".join(
+        f"{label} {format_money(value)}" for label, value in years
+    )
+    return Chart(
+        "dat-maturity-ladder",
+        _to_svg(figure, "dat-maturity-ladder", alt),
+        "DAT debt maturity ladder: principal falling due in each year (USD); instruments without a maturity "
+        "date are shown apart.",
         alt,
     )
 

@@ -56,6 +56,7 @@ from reporting.render.workbook import (
     incidents,
     lending,
     lineage,
+    mechanics,
     readme,
     summary,
 )
@@ -70,6 +71,7 @@ DATA_SHEETS: tuple[Sheet, ...] = (
     *derivatives.OPEN_INTEREST_SHEETS,
     *derivatives.LIQUIDATION_SHEETS,
     *lending.SHEETS,
+    *mechanics.SHEETS,
     *incidents.SHEETS,
     *changes.SHEETS,
     *history.SHEETS,
@@ -122,6 +124,7 @@ def summary_figures(inputs: Inputs) -> list[Figure]:
     """The scalar figures of the metrics JSON, section by section (flags apart: the Flags sheet makes them)."""
     return [
         *derivatives.FIGURES,
+        *mechanics.FIGURES,
         *lending.FIGURES,
         *incidents.FIGURES,
         *coverage.FIGURES,
@@ -136,5 +139,6 @@ def breakdown_figures(inputs: Inputs) -> list[Figure]:
     return [
         *derivatives.breakdown_figures(metrics),
         *lending.breakdown_figures(metrics),
+        *mechanics.breakdown_figures(metrics),
         *incidents.breakdown_figures(metrics),
     ]

@@ -81,6 +81,11 @@ def gate(count: str, formula: str) -> str:
     return f'=IF({count}=0,"{NOT_AVAILABLE}",{formula})'
 
 
+def nullable(condition: str, formula: str) -> str:
+    """The formula, or n/a when `condition` holds (the figure cannot be computed)."""
+    return f'=IF({condition},"{NOT_AVAILABLE}",{formula})'
+
+
 def count_types(types: Iterable[str]) -> str:
     """How many accepted entities are of one of `types`."""
     return "(" + "+".join(f'COUNTIF({{Entities!entity_type}},"{t}")' for t in types) + ")"
