@@ -67,6 +67,7 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
 def test_build_writes_metrics_validation_and_manifest(built: Path) -> None:
     names = sorted(p.name for p in built.iterdir())
     assert names == [
+        "history.sqlite",
         "manifest-2025-11.json",
         "metrics-2025-11.json",
         "report-2025-11.pdf",
@@ -105,7 +106,7 @@ def test_build_is_reproducible_whatever_the_jobs(tmp_path: Path) -> None:
             env={"SOURCE_DATE_EPOCH": "1764547200"},
         )
         assert result.exit_code == 0, result.output
-        outputs.append({p.name: p.read_bytes() for p in out.iterdir()})
+        outputs.append({p.name: p.read_bytes() for p in out.iterdir() if p.name != "history.sqlite"})
     assert outputs[0] == outputs[1]
     manifest = json.loads(outputs[0]["manifest-2025-11.json"])
     assert manifest["generated_at"] == "2025-12-01T00:00:00Z"
@@ -136,15 +137,26 @@ def test_out_inside_submissions_folder_is_refused(tmp_path: Path) -> None:
 
 
 def test_readme_main_command_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The README's Quickstart builds the sample month; run its riskreport command as written."""
+    """The README's Quickstart backfills the 13 sample months; run its riskreport command as written.
+
+    Its November 2025 report has the trends filled in: a value for each of the 13 months, and the record debt.
+    """
     monkeypatch.chdir(ROOT)
     readme = (ROOT / "README.md").read_text()
-    [command] = re.findall(r"\.venv/bin/riskreport (build [^\n`]+)", readme)
+    [command] = re.findall(r"\.venv/bin/riskreport (backfill [^\n`]+)", readme)
     args = shlex.split(command)
     args[args.index("--out") + 1] = str(tmp_path)
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "metrics-2025-11.json").exists()
+    metrics = json.loads((tmp_path / "metrics-2025-11.json").read_text(encoding="utf-8"))
+    debt = metrics["trends"]["lending.total_industry_debt_usd"]
+    assert [point["period"] for point in debt["series"]][::12] == ["2024-11", "2025-11"]
+    assert all(point["value"] is not None for point in debt["series"]) and debt["record"] == "high"
+    assert metrics["changes"]["lending"]["total_industry_debt_usd"]["prior"] == debt["series"][-2]["value"]
+    assert {p.name for p in tmp_path.glob("report-*")} == {"report-2025-11.pdf", "report-2025-11.xlsx"}
+    assert len(list(tmp_path.glob("metrics-*.json"))) == 13
+    listed = CliRunner().invoke(cli, ["history", "list", str(tmp_path / "history.sqlite")])
+    assert listed.exit_code == 0 and len(listed.output.splitlines()) == 14
 
 
 def test_python_dash_m_runs_as_a_subprocess() -> None:

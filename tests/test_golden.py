@@ -1,4 +1,5 @@
-"""Golden bytes of the sample build: the November 2025 report as the README's first command writes it.
+"""Golden bytes of the sample build: the November 2025 report as the README's first command writes it
+(the 13 sample months backfilled into one history, so that the trends are filled in).
 
 These hashes pin what a refactor must not change. A commit that changes the outputs on purpose updates them
 here and says why in its message.
@@ -17,11 +18,11 @@ from reporting.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 
 GOLDEN = {
-    "metrics-2025-11.json": "42d6e63e235d96acf0cf18eb2f9055fcd8690b53ce785b287733aad73b0b84e9",
+    "metrics-2025-11.json": "baaaae02d683e0c65bb3bc815246effe0bc446765eed80eec940b666ef31edf8",
     "validation-2025-11.json": "9390d6d6ef76349184533b11a06a0381e4ff3076f2f63d18d551d9b14b01c566",
-    "manifest-2025-11.json": "81d2947a0b9111159430041d7eaf7ca5fd8d662fd6791d2439ebbc522c0cc3c6",
-    "report-2025-11.xlsx": "495898f325d30637e75b47ca70ebf5e553116c6143c02bf7f5eebd5f9d782e57",
-    "report-2025-11.pdf": "185622c433f1c7ae673134f8c31d314534de12cf2d32c881fdad46691acc6516",
+    "manifest-2025-11.json": "09d8b017d7e2927845ad2c42ff5d7d770d62edf141dd7a679f562eb143c5b925",
+    "report-2025-11.xlsx": "aa5a8dd12112d7de425872cd5281c41f85087e5a074cdb44baa1a88bd0dd2207",
+    "report-2025-11.pdf": "78ddaee6a2896411ea42be1f3c59ee41eaf13b23e356ae8dcf4e871a46e02421",
 }
 
 
@@ -29,7 +30,7 @@ def test_sample_build_gives_the_golden_bytes(tmp_path: Path, monkeypatch: pytest
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
     out = tmp_path / "reports"
-    args = ["build", "sample_data/2025-11", "--period", "2025-11", "--prior", "sample_data/2025-10", "--out", str(out)]
+    args = ["backfill", "sample_data", "--from", "2024-11", "--to", "2025-11", "--reports", "last", "--out", str(out)]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     digests = {name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in GOLDEN}

@@ -92,7 +92,7 @@ def compute_changes(
         prior_section = prior_section if isinstance(prior_section, Mapping) else {}
         changes[section] = {
             key: compute_change(
-                current[section].get(key), _read_number(prior_section.get(key)), money=key in MONEY_KEYS[section]
+                current[section].get(key), read_number(prior_section.get(key)), money=key in MONEY_KEYS[section]
             )
             for key in keys
         }
@@ -109,8 +109,8 @@ def compute_change(current: float | None, prior: float | None, money: bool) -> C
     return Change(prior=prior, change=change, change_pct=None if prior == 0 else (current - prior) / abs(prior))
 
 
-def _read_number(value: object) -> float | None:
-    # A prior file is outside input: anything but a finite number counts as missing.
+def read_number(value: object) -> float | None:
+    """A figure read from outside input (a prior file, the history): anything but a finite number is None."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return float(value)

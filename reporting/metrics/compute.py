@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from reporting.config import ScenarioSettings, Thresholds
@@ -15,6 +15,7 @@ from reporting.metrics.incidents import IncidentDetail, IncidentsMetrics, classi
 from reporting.metrics.lending import LendingMetrics, compute_lending
 from reporting.metrics.partials import Partials, combine_partials, compute_partials
 from reporting.metrics.scenarios import ScenariosMetrics, compute_scenarios
+from reporting.metrics.trends import EarlierFigures, Trend, compute_trends, series_periods
 from reporting.validate.model import ValidatedSubmission
 
 
@@ -22,8 +23,10 @@ from reporting.validate.model import ValidatedSubmission
 class Metrics:
     """Every figure of metrics.md for one period, plus the per-incident detail.
 
-    `to_dict()` gives the metrics JSON: the keys and nesting of metrics.md. `incident_details` is not
-    part of it; it is the classified incident list for the PDF and the workbook.
+    `to_dict()` gives the metrics JSON: the keys and nesting of metrics.md. `incident_details` and
+    `flag_history` are not part of it: the classified incident list, and each flag's status over the
+    13 periods of the trends ({flag id: [{period, status}]}, status None where the history has no build),
+    for the PDF and the workbook. `trends` is empty when the metrics were computed without a history.
     """
 
     period: str
@@ -35,6 +38,8 @@ class Metrics:
     changes: dict[str, dict[str, Change]]
     flags: list[Flag]
     incident_details: list[IncidentDetail]
+    trends: dict[str, Trend] = field(default_factory=dict)
+    flag_history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The metrics JSON as a dict of plain values (str, int, float, bool, None, dict, list)."""
@@ -50,6 +55,7 @@ class Metrics:
             },
             "scenarios": asdict(self.scenarios),
             "flags": [asdict(flag) for flag in self.flags],
+            "trends": {path: asdict(trend) for path, trend in self.trends.items()},
         }
 
 
@@ -88,8 +94,13 @@ def compute_metrics_from_partials(
     *,
     coverage: Coverage,
     prior: Mapping[str, Any] | None = None,
+    earlier: EarlierFigures | None = None,
 ) -> Metrics:
-    """The metrics of `period` from combined partials (see `reporting.metrics.partials`)."""
+    """The metrics of `period` from combined partials (see `reporting.metrics.partials`).
+
+    `earlier` holds the figures of earlier builds from the history, for the trends section and the
+    flags' status history; without it both are empty.
+    """
     derivatives = compute_derivatives(partials, period, thresholds.liquidations.stress_multiple)
     lending = compute_lending(partials)
     peak = derivatives.peak_24h_liquidations
@@ -113,4 +124,16 @@ def compute_metrics_from_partials(
         changes=changes,
         flags=flags,
         incident_details=details,
+        trends={} if earlier is None else compute_trends(figures, period, earlier),
+        flag_history={} if earlier is None else _flag_history(flags, period, earlier),
     )
+
+
+def _flag_history(flags: list[Flag], period: str, earlier: EarlierFigures) -> dict[str, list[dict[str, Any]]]:
+    """Each flag's status over the 13 periods ending with this one (the history keys it `flags.<id>.status`)."""
+    periods = series_periods(period)[:-1]
+    return {
+        flag.id: [{"period": p, "status": earlier.get(p, {}).get(f"flags.{flag.id}.status")} for p in periods]
+        + [{"period": period, "status": flag.status}]
+        for flag in flags
+    }

@@ -28,7 +28,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatte
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reporting.render.format import format_money, format_shortened
 
@@ -57,6 +57,10 @@ class Chart:
     svg: str
     caption: str
     alt: str
+
+    def inline(self) -> dict[str, Any]:
+        """The chart as the templates take it (see `inline`)."""
+        return inline(self)
 
 
 def inline(chart: Chart) -> dict[str, Any]:
@@ -467,3 +471,81 @@ def _steps(x: Sequence[datetime], y: Sequence[float]) -> tuple[np.ndarray, np.nd
     xs = np.repeat(days, 2)[1:]
     ys = np.repeat(np.asarray(y, dtype=float), 2)[:-1]
     return np.concatenate([xs[:1], xs, xs[-1:]]), np.concatenate([[0.0], ys, [0.0]])
+
+
+@dataclass(frozen=True)
+class TrendPanel:
+    """One small multiple: a figure's 13-month series (None where no build), the current month last."""
+
+    label: str
+    values: Sequence[float | None]
+    axis_format: Any
+    """A function from a value to its axis label."""
+    record: str | None
+
+
+TREND_COLOUR = "#1f4e79"
+CURRENT_COLOUR = "#a8322d"
+TREND_COLUMNS = 3
+
+
+def draw_trends(periods: Sequence[str], panels: Sequence[TrendPanel]) -> Chart:
+    """Small multiples of the trend figures over the 13 months ending with the current one.
+
+    Each panel shares the month axis; the current month is the red dot, a gap is a month without a build,
+    and a record high or low of the history is labelled at the current month.
+    """
+    rows = -(-len(panels) // TREND_COLUMNS)
+    with matplotlib.rc_context(_style()):
+        figure = _new_figure(0.35 + 1.45 * rows)
+        grid = figure.subplots(rows, TREND_COLUMNS, sharex=True, squeeze=False)
+        x = np.arange(len(periods))
+        ticks = [i for i in range(len(periods)) if (len(periods) - 1 - i) % 3 == 0]
+        for index, axes in enumerate(grid.flat):
+            if index >= len(panels):
+                axes.set_visible(False)
+                continue
+            panel = panels[index]
+            y = np.array([np.nan if v is None else v for v in panel.values], dtype=float)
+            axes.plot(x, y, color=TREND_COLOUR, linewidth=1.2, marker="o", markersize=2.2)
+            if not np.isnan(y[-1]):
+                axes.plot([x[-1]], [y[-1]], marker="o", markersize=5, color=CURRENT_COLOUR, zorder=3)
+                if panel.record is not None:
+                    axes.annotate(
+                        f"record {panel.record}",
+                        (x[-1], y[-1]),
+                        xytext=(-4, 6 if panel.record == "high" else -10),
+                        textcoords="offset points",
+                        ha="right",
+                        fontsize=6.5,
+                        color=CURRENT_COLOUR,
+                        fontweight="bold",
+                    )
+            axes.set_title(panel.label, loc="left", fontsize=7.5, color=INK, pad=3)
+            axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p, f=panel.axis_format: f(v)))
+            axes.yaxis.set_major_locator(MaxNLocator(3))
+            axes.tick_params(labelsize=6.5)
+            axes.grid(axis="y", color=GRID, linewidth=0.5)
+            axes.set_axisbelow(True)
+            axes.margins(y=0.25)
+            axes.set_xticks(ticks, [_month_label(periods[i]) for i in ticks])
+        figure.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.08, wspace=0.42, hspace=0.62)
+    alt = (
+        "Small multiples of "
+        + ", ".join(panel.label for panel in panels)
+        + (f" over the 13 months from {periods[0]} to {periods[-1]}; the current month is marked in red.")
+    )
+    records = [f"{panel.label}: record {panel.record}" for panel in panels if panel.record]
+    if records:
+        alt += " Records: " + "; ".join(records) + "."
+    return Chart(
+        "trends",
+        _to_svg(figure, "trends", alt),
+        f"The headline figures over the 13 months to {periods[-1]}, latest revision of each month (red: this "
+        "month; a gap: no build in the history). Records are against every earlier month of the history.",
+        alt,
+    )
+
+
+def _month_label(period: str) -> str:
+    return datetime.strptime(period, "%Y-%m").strftime("%b\n%Y")

@@ -47,6 +47,7 @@ from reporting.render.mechanics import (
     share_of,
 )
 from reporting.render.model import Report
+from reporting.render.trends import build_flag_strips, build_trends
 
 ASSET_SCHEME = "riskreport-asset:"
 ASSETS = {"report.css": "text/css"}
@@ -192,6 +193,7 @@ def build_view(report: Report) -> dict[str, Any]:
     figures = metrics.to_dict()
     generated_at = report_time(report)
     start, end = compute_period_bounds(report.period)
+    strips = build_flag_strips(report)
     return {
         "period": report.period,
         "period_label": f"{start:%B %Y}",
@@ -210,11 +212,13 @@ def build_view(report: Report) -> dict[str, Any]:
         "metrics": figures,
         "has_prior": bool(metrics.changes),
         "headline": build_headline(figures),
+        "trends": build_trends(report),
         "flags": [
             {
                 **flag,
                 "title": definition.title,
                 "kind": definition.display,
+                "strip": strips.get(flag["id"], []),
             }
             for flag, definition in zip(figures["flags"], FLAGS, strict=True)
         ],

@@ -22,11 +22,16 @@ import pandas as pd
 
 from reporting.contract import SCHEMA_VERSION, TABLES, column_specs
 from reporting.sample.incidents import incidents_table
-from reporting.sample.scenario import ENTITIES, Entity, Period, Scenario, lei_for, parse_period, scenario_for
+from reporting.sample.scenario import BUILD_UP, ENTITIES, Entity, Period, Scenario, lei_for, parse_period, scenario_for
 from reporting.sample.write import Container, TableFormat, write_submission
 
-COMMITTED_SAMPLES: dict[str, int] = {"2025-11": 20_000, "2025-10": 8_000}
-"""The periods in `sample_data/` and their number of liquidation rows (seed 7); 2025-10 is kept small."""
+COMMITTED_SAMPLES: dict[str, int] = {
+    **{period: 1_000 for period in BUILD_UP},
+    "2025-10": 8_000,
+    "2025-11": 20_000,
+}
+"""The periods in `sample_data/` (13 months, 2024-11 to 2025-11) and their number of liquidation rows (seed 7);
+the months before 2025-11 are kept small, so that the repository stays small."""
 MIN_LIQUIDATIONS = 200
 """Fewer liquidations than this cannot spread the surge over all of its 24 hours at every venue."""
 

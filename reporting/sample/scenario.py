@@ -456,8 +456,30 @@ def parse_period(period: str) -> Period:
     return Period(period, start, start + pd.DateOffset(months=1))
 
 
+BUILD_UP: dict[str, tuple[float, float, float, float, float]] = {
+    # period: (BTC at the start, BTC at the end, open interest at the end in US$ bn, lending books and
+    # liquidations relative to 2025-11): the year of leverage building up before the 10 October 2025 crash.
+    "2024-11": (69_500, 96_400, 78, 0.58, 0.45),
+    "2024-12": (96_400, 93_400, 80, 0.60, 0.35),
+    "2025-01": (93_400, 102_400, 86, 0.62, 0.40),
+    "2025-02": (102_400, 84_400, 74, 0.62, 0.60),
+    "2025-03": (84_400, 82_500, 76, 0.63, 0.50),
+    "2025-04": (82_500, 94_200, 84, 0.65, 0.45),
+    "2025-05": (94_200, 104_600, 96, 0.69, 0.35),
+    "2025-06": (104_600, 107_100, 102, 0.72, 0.30),
+    "2025-07": (107_100, 115_700, 118, 0.77, 0.35),
+    "2025-08": (115_700, 108_200, 126, 0.82, 0.45),
+    "2025-09": (108_200, 114_000, 140, 0.86, 0.40),
+}
+"""Months of the sample before 2025-10: calm markets (the 2025-11 surge, scaled down), no incidents."""
+
+
 def scenario_for(period: Period) -> Scenario:
-    """The scenario of a period: its own, or the 2025-11 one with its dates moved into the period."""
+    """The scenario of a period: its own, or the 2025-11 one with its dates moved into the period.
+
+    A month of BUILD_UP takes its prices, open interest, lending books and liquidations from there, each
+    moving evenly through the month from where the month before ended.
+    """
     if period.label in SCENARIOS:
         return SCENARIOS[period.label]
     base = SCENARIOS["2025-11"]
@@ -466,4 +488,29 @@ def scenario_for(period: Period) -> Scenario:
         "surge_day": min(base.surge_day, last),
         "dat_cutoff": (period.end - pd.Timedelta(days=1)).date(),
     }
+    if period.label in BUILD_UP:
+        moved |= _built_up(base, period)
     return Scenario(**moved)
+
+
+def _built_up(base: Scenario, period: Period) -> dict[str, object]:
+    """The levels of a BUILD_UP month, as Scenario fields."""
+    btc_start, btc_end, oi_end, books, liquidations = BUILD_UP[period.label]
+    before = (period.start - pd.DateOffset(months=1)).strftime("%Y-%m")
+    oi_start = BUILD_UP[before][2] if before in BUILD_UP else 66.0
+    btc_base = base.prices["BTC"][0][1]
+    return {
+        "btc_long_cents": round(base.btc_long_cents * liquidations),
+        "btc_short_cents": round(base.btc_short_cents * liquidations),
+        "largest_cents": round(base.largest_cents * liquidations),
+        "prices": {
+            asset: ((0, anchors[0][1] * btc_start / btc_base), (period.days, anchors[0][1] * btc_end / btc_base))
+            for asset, anchors in base.prices.items()
+        },
+        "open_interest_usd": ((0, oi_start * 1e9), (period.days, oi_end * 1e9)),
+        "other_surge_usd": base.other_surge_usd * liquidations,
+        "background_usd": base.background_usd * liquidations,
+        "lending_scale": books,
+        "cdp_scale": books + 0.05,
+        "incidents": (),
+    }

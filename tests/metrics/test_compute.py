@@ -45,7 +45,7 @@ ALL = test_derivatives.SUBMISSIONS + test_lending.SUBMISSIONS + test_incidents.S
 def test_keys_are_those_of_the_specification() -> None:
     metrics = compute_metrics(ALL, PERIOD, load_thresholds(), coverage=count_coverage(ALL)).to_dict()
     assert list(metrics) == [
-        "period", "derivatives", "lending", "incidents", "coverage", "changes", "scenarios", "flags",
+        "period", "derivatives", "lending", "incidents", "coverage", "changes", "scenarios", "flags", "trends",
     ]  # fmt: skip
     assert list(metrics["scenarios"]) == [
         "shocks", "oi_at_risk_usd", "oi_at_risk_share", "loans_at_risk_usd", "loans_at_risk_share",

@@ -32,10 +32,11 @@ HOSTILE_DESCRIPTION = (
 SECTIONS = [
     "Contents",
     "1. Executive summary",
-    "2. Derivatives",
-    "3. Lending",
-    "4. Incidents",
-    "5. Stress scenarios",
+    "2. Trends",
+    "3. Derivatives",
+    "4. Lending",
+    "5. Incidents",
+    "6. Stress scenarios",
     "Annex A. Data quality",
     "Annex B. Methodology",
     "Annex C. Provenance",
@@ -237,12 +238,12 @@ def test_two_renders_are_byte_identical(sample: tuple[Report, bytes]) -> None:
 def test_charts_are_inline_svg_with_alt_text(sample: tuple[Report, bytes]) -> None:
     html = render_html(sample[0])
     charts = re.findall(r"<svg [^>]*>", html)
-    assert len(charts) == 6
+    assert len(charts) == 7  # trends, open interest, liquidations, stress hours, lending, maturities, incidents
     for tag in charts:
         assert 'role="img"' in tag
         assert 'aria-label="' in tag
-    assert html.count("<title>") == 1 + 6  # the document's, then one per chart
-    assert html.count("<figcaption") == 6
+    assert html.count("<title>") == 1 + 7  # the document's, then one per chart
+    assert html.count("<figcaption") == 7
     # Text kept as text, and no date in the charts.
     assert "<text" in html
     assert "<dc:date>" not in html

@@ -20,8 +20,8 @@ The code. `writer` knows tables, styles, protection and formulas, nothing of the
 cells by column key (`{funding_rate}`, `{OI daily!venue}`), resolved to letters there alone. Each group of
 sheets is a module that declares its sheets as data (`Sheet`: title, columns, a function giving the rows,
 the note shown on README) and its Summary figures (`Figure`: path in the metrics JSON, kind, formula):
-`coverage`, `derivatives`, `lending`, `incidents`, `changes`, `lineage`; `flags` writes the Flags sheet
-from the flag registry, `summary` the Summary sheet, `readme` the README sheet from its template
+`coverage`, `derivatives`, `lending`, `incidents`, `changes`, `history` (the trends), `lineage`; `flags`
+writes the Flags sheet from the flag registry, `summary` the Summary sheet, `readme` the README sheet from its template
 (`templates/workbook_readme.txt`). `render_workbook` below lists the sheets in their order.
 
 To add a sheet: declare a `Sheet` in its group's `SHEETS` (a new group's tuple goes into `DATA_SHEETS`,
@@ -52,6 +52,7 @@ from reporting.render.workbook import (
     coverage,
     derivatives,
     flags,
+    history,
     incidents,
     lending,
     lineage,
@@ -73,6 +74,7 @@ DATA_SHEETS: tuple[Sheet, ...] = (
     *mechanics.SHEETS,
     *incidents.SHEETS,
     *changes.SHEETS,
+    *history.SHEETS,
 )
 """The sheets holding one table each, in the workbook's order (Liquidations hourly goes after Leverage bands)."""
 HOURLY_AFTER = "Leverage bands"
@@ -127,6 +129,7 @@ def summary_figures(inputs: Inputs) -> list[Figure]:
         *incidents.FIGURES,
         *coverage.FIGURES,
         *changes.change_figures(inputs.metrics),
+        *history.trend_figures(inputs.metrics),
     ]
 
 

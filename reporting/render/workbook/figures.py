@@ -41,6 +41,10 @@ class Figure:
 
     @property
     def parts(self) -> tuple[str, ...]:
+        if self.path.startswith("trends."):
+            # The trends section is keyed by the dotted path of each figure: trends.<path>.<mom|qoq|yoy>.
+            figure, _, part = self.path.removeprefix("trends.").rpartition(".")
+            return ("trends", figure, part, *self.entry)
         return (*self.path.split("."), *self.entry)
 
     @property
