@@ -175,12 +175,13 @@ def test_two_processes_writing_different_periods_both_land(tmp_path: Path, reque
 
 
 def test_two_builds_of_different_periods_at_once_both_land(months: Path, tmp_path: Path) -> None:
-    history, out = tmp_path / "shared.sqlite", tmp_path / "reports"
+    # Each build has its own --out (one build holds an output folder at a time); the history file is shared.
+    history = tmp_path / "shared.sqlite"
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1764547200"}
     builds = [
         subprocess.Popen(
             [sys.executable, "-m", "reporting", "build", str(months / period), "--period", period]
-            + ["--out", str(out), "--history", str(history), "--jobs", "1"],
+            + ["--out", str(tmp_path / f"reports-{period}"), "--history", str(history), "--jobs", "1"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,

@@ -50,8 +50,10 @@ def build_report(submissions: Path, out: Path, prior: Path | None = None) -> Rep
 
 
 def read_text(reader: PdfReader) -> str:
-    """The text of every page, with runs of whitespace as one space (table cells may wrap)."""
-    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+    """The text of every page, with runs of whitespace as one space (table cells may wrap), and a word that wraps
+    after its hyphen (`auto-` / `deleveraging`) joined again."""
+    text = " ".join(page.extract_text() for page in reader.pages)
+    return re.sub(r"\s+", " ", re.sub(r"(?<=\w-)\n(?=\w)", "", text))
 
 
 def outline_titles(entries: list) -> list[str]:
