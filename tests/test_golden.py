@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = {
     "metrics-2025-11.json": "baaaae02d683e0c65bb3bc815246effe0bc446765eed80eec940b666ef31edf8",
     "validation-2025-11.json": "9390d6d6ef76349184533b11a06a0381e4ff3076f2f63d18d551d9b14b01c566",
-    "manifest-2025-11.json": "09d8b017d7e2927845ad2c42ff5d7d770d62edf141dd7a679f562eb143c5b925",
+    "manifest-2025-11.json": "8fed71b9fc2dfc35da153b589209947319ff19e87345d920091cc5828cb75a85",
     "report-2025-11.xlsx": "aa5a8dd12112d7de425872cd5281c41f85087e5a074cdb44baa1a88bd0dd2207",
-    "report-2025-11.pdf": "78ddaee6a2896411ea42be1f3c59ee41eaf13b23e356ae8dcf4e871a46e02421",
+    "report-2025-11.pdf": "1c143b44a53dd1bfeca2f8cc3bf2cf79c8c8b71dbb57d17cb9bfb11f3e6a5603",
 }
 
 
