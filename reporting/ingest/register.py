@@ -31,6 +31,8 @@ DEFAULT_DUE_DAY = 15
 """The due day when the register leaves it empty, or for an entity the register does not list."""
 MAX_REGISTER_BYTES = 16 * 1024**2
 MAX_REGISTER_ROWS = 100_000
+MAX_REGISTER_CELLS = 2_000_000
+"""Cells read from the register sheet (empty ones too), as the reader of submitted workbooks limits them."""
 PERIOD_COLUMNS = ("expected_from", "expected_to")
 
 Period = Annotated[str, Field(pattern=PERIOD_PATTERN)]
@@ -143,13 +145,15 @@ def _workbook_rows(data: bytes, path: Path) -> list[list[str | None]]:
         try:
             if REGISTER_SHEET not in workbook.sheetnames:
                 raise RegisterError(f"{path}: the workbook has no sheet named '{REGISTER_SHEET}'.")
-            rows, too_many, problem = read_sheet(workbook, REGISTER_SHEET, MAX_REGISTER_ROWS)
+            rows, too_many, problem = read_sheet(workbook, REGISTER_SHEET, MAX_REGISTER_ROWS, MAX_REGISTER_CELLS)
         finally:
             workbook.close()
     if problem is not None:
         raise RegisterError(f"{path}: {problem}")
     if too_many:
-        raise RegisterError(f"{path}: over {MAX_REGISTER_ROWS:,} rows in sheet '{REGISTER_SHEET}'.")
+        raise RegisterError(
+            f"{path}: over {MAX_REGISTER_ROWS:,} rows or {MAX_REGISTER_CELLS:,} cells in sheet '{REGISTER_SHEET}'."
+        )
     names = [text_of_cell(value) for value in rows[0]] if rows else []
     return [
         [

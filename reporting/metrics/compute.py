@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from reporting.config import Thresholds
+from reporting.config import ScenarioSettings, Thresholds
 from reporting.metrics.changes import Change, compute_changes
 from reporting.metrics.coverage import Coverage
 from reporting.metrics.derivatives import DerivativesMetrics, compute_derivatives
@@ -21,6 +21,8 @@ from reporting.metrics.flags import Flag, compute_flags
 from reporting.metrics.incidents import IncidentDetail, IncidentsMetrics, classify_incidents, compute_incidents
 from reporting.metrics.lending import LendingMetrics, compute_lending
 from reporting.metrics.partials import Partials, combine_partials, compute_partials
+from reporting.metrics.scenarios import ScenariosMetrics, compute_scenarios
+from reporting.metrics.trends import EarlierFigures, Trend, compute_trends, series_periods
 from reporting.validate.model import ValidatedSubmission
 
 
@@ -29,8 +31,10 @@ class Metrics:
     """Every figure of metrics.md for one period, plus the per-incident and per-filer detail.
 
     `to_dict()` gives the metrics JSON: the keys and nesting of metrics.md. `incident_details` and
-    `filing_details` are not part of it: they are the classified incident list and, with a register,
-    the filing status of every expected entity, for the PDF and the workbook.
+    `flag_history` and `filing_details` are not part of it: the classified incident list, each flag's status
+    over the 13 periods of the trends ({flag id: [{period, status}]}, status None where the history has no
+    build), and, with a register, the filing status of every expected entity, for the PDF and the workbook.
+    `trends` is empty when the metrics were computed without a history.
     """
 
     period: str
@@ -38,9 +42,12 @@ class Metrics:
     lending: LendingMetrics
     incidents: IncidentsMetrics
     coverage: Coverage
+    scenarios: ScenariosMetrics
     changes: dict[str, dict[str, Change]]
     flags: list[Flag]
     incident_details: list[IncidentDetail]
+    trends: dict[str, Trend] = field(default_factory=dict)
+    flag_history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     filing_details: list[FilingDetail] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,7 +62,9 @@ class Metrics:
                 section: {key: asdict(change) for key, change in figures.items()}
                 for section, figures in self.changes.items()
             },
+            "scenarios": asdict(self.scenarios),
             "flags": [asdict(flag) for flag in self.flags],
+            "trends": {path: asdict(trend) for path, trend in self.trends.items()},
         }
 
 
@@ -74,14 +83,16 @@ def compute_metrics(
     flags on changes.
     """
     return compute_metrics_from_partials(
-        combine_accepted_partials(submissions), period, thresholds, coverage=coverage, prior=prior
+        combine_accepted_partials(submissions, thresholds.scenarios), period, thresholds, coverage=coverage, prior=prior
     )
 
 
-def combine_accepted_partials(submissions: Iterable[ValidatedSubmission]) -> Partials:
+def combine_accepted_partials(submissions: Iterable[ValidatedSubmission], scenarios: ScenarioSettings) -> Partials:
     """The combined partial aggregates of the accepted submissions; the others are left out."""
     return combine_partials(
-        compute_partials(s.header, s.tables) for s in submissions if s.status == "accepted" and s.header is not None
+        compute_partials(s.header, s.tables, scenarios)
+        for s in submissions
+        if s.status == "accepted" and s.header is not None
     )
 
 
@@ -92,13 +103,16 @@ def compute_metrics_from_partials(
     *,
     coverage: Coverage,
     prior: Mapping[str, Any] | None = None,
+    earlier: EarlierFigures | None = None,
     filing: FilingInput | None = None,
 ) -> Metrics:
     """The metrics of `period` from combined partials (see `reporting.metrics.partials`).
 
-    With `filing` (a register of expected filers and what it needs), coverage gains its register figures.
+    `earlier` holds the figures of earlier builds from the history, for the trends section and the
+    flags' status history; without it both are empty. With `filing` (a register of expected filers and
+    what it needs), coverage gains its register figures.
     """
-    derivatives = compute_derivatives(partials, period)
+    derivatives = compute_derivatives(partials, period, thresholds.liquidations.stress_multiple)
     lending = compute_lending(partials)
     filing_details: list[FilingDetail] = []
     if filing is not None:
@@ -132,8 +146,21 @@ def compute_metrics_from_partials(
         lending=lending,
         incidents=incidents,
         coverage=coverage,
+        scenarios=compute_scenarios(partials, thresholds.scenarios),
         changes=changes,
         flags=flags,
         incident_details=details,
+        trends={} if earlier is None else compute_trends(figures, period, earlier),
+        flag_history={} if earlier is None else _flag_history(flags, period, earlier),
         filing_details=filing_details,
     )
+
+
+def _flag_history(flags: list[Flag], period: str, earlier: EarlierFigures) -> dict[str, list[dict[str, Any]]]:
+    """Each flag's status over the 13 periods ending with this one (the history keys it `flags.<id>.status`)."""
+    periods = series_periods(period)[:-1]
+    return {
+        flag.id: [{"period": p, "status": earlier.get(p, {}).get(f"flags.{flag.id}.status")} for p in periods]
+        + [{"period": period, "status": flag.status}]
+        for flag in flags
+    }

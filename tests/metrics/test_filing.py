@@ -61,7 +61,7 @@ def november(tmp_path: Path) -> Path:
 
 def test_the_register_figures_are_those_of_the_spec(november: Path) -> None:
     earlier = {"pinecrest-perps": OCTOBER_PINECREST, "harbor-credit": OCTOBER_HARBOR}
-    coverage = compute_period(november, "2025-11", register=REGISTER, earlier=earlier).metrics.to_dict()["coverage"]
+    coverage = compute_period(november, "2025-11", register=REGISTER, last_known=earlier).metrics.to_dict()["coverage"]
     assert coverage["expected"] == 4
     assert coverage["filing_status"] == {
         "Harbor Credit": "rejected",
@@ -98,7 +98,7 @@ def test_the_register_figures_are_those_of_the_spec(november: Path) -> None:
 
 def test_the_filing_details_give_every_expected_entity_its_line(november: Path) -> None:
     earlier = {"pinecrest-perps": OCTOBER_PINECREST}
-    metrics = compute_period(november, "2025-11", register=REGISTER, earlier=earlier).metrics
+    metrics = compute_period(november, "2025-11", register=REGISTER, last_known=earlier).metrics
     lines = {d.entity_id: d for d in metrics.filing_details}
     assert list(lines) == ["harbor-credit", "northwind-derivatives", "pinecrest-perps", "strata-treasury"]
     northwind = lines["northwind-derivatives"]
@@ -181,7 +181,7 @@ def test_the_prior_folder_gives_each_entity_its_part_of_the_market(tmp_path: Pat
 
 def test_the_flag_is_red_when_the_missing_share_is_over_10_percent(november: Path) -> None:
     earlier = {"pinecrest-perps": OCTOBER_PINECREST, "harbor-credit": OCTOBER_HARBOR}
-    flags = compute_period(november, "2025-11", register=REGISTER, earlier=earlier).metrics.to_dict()["flags"]
+    flags = compute_period(november, "2025-11", register=REGISTER, last_known=earlier).metrics.to_dict()["flags"]
     [flag] = [f for f in flags if f["id"] == "filing_coverage"]
     # The larger share is lending's: Harbor's 5,000M of 13,000M.
     assert flag["status"] == "red" and flag["metric"] == "coverage.missing_lending_share"
@@ -198,7 +198,7 @@ def test_the_flag_is_red_when_the_missing_share_is_over_10_percent(november: Pat
 def test_the_flag_goes_red_only_above_10_percent(november: Path, pinecrest_usd: float, status: str) -> None:
     register = Register("r.csv", "", REGISTER.entries[:4])
     earlier = {"pinecrest-perps": EntityFigure("2025-10", pinecrest_usd, 0.1)}
-    metrics = compute_period(november, "2025-11", register=register, earlier=earlier).metrics.to_dict()
+    metrics = compute_period(november, "2025-11", register=register, last_known=earlier).metrics.to_dict()
     [flag] = [f for f in metrics["flags"] if f["id"] == "filing_coverage"]
     assert metrics["coverage"]["missing_lending_share"] == 0.0  # Harbor has no earlier figure here
     assert flag["metric"] == "coverage.missing_oi_share" and flag["status"] == status
