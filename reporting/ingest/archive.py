@@ -90,7 +90,7 @@ def _unsafe_name_reason(member: zipfile.ZipInfo) -> str | None:
         return "is not a relative path inside the zip"
     if ".." in PurePosixPath(name).parts:
         return "leaves its folder through '..'"
-    mode = member.external_attr >> 16
-    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+    # Unix file types ride in the high bits; zips made elsewhere leave them 0, which means a plain file.
+    if stat.S_IFMT(member.external_attr >> 16) not in (0, stat.S_IFREG, stat.S_IFDIR):
         return "is a link or a special file"
     return None
