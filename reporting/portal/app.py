@@ -156,6 +156,8 @@ def _copy_limited(sent: UploadFile, target: Path, limit: int) -> None:
 async def http_error(request: Request, error: Exception) -> Response:
     """Errors as JSON for the API and as a page for people."""
     assert isinstance(error, HTTPException)
+    if 300 <= error.status_code < 400:  # to the sign-in page
+        return Response(status_code=error.status_code, headers=error.headers)
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": error.detail}, error.status_code, headers=error.headers)
     portal = portal_of(request)
