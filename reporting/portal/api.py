@@ -8,24 +8,24 @@
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from reporting.portal.app import bearer_user, portal_of, receive_upload
-from reporting.portal.board import filing_board
 from reporting.portal.store import PERIOD
 
 
 async def post_submission(request: Request) -> JSONResponse:
-    user = bearer_user(request)
+    user = await bearer_user(request)
     upload = await receive_upload(request, user, csrf=False)
     return JSONResponse(upload.to_api(), status_code=201, headers={"Location": f"/api/v1/submissions/{upload.id}"})
 
 
 async def get_submission(request: Request) -> JSONResponse:
-    user = bearer_user(request)
+    user = await bearer_user(request)
     try:
         upload = portal_of(request).store.get(request.path_params["id"])
     except KeyError:
@@ -36,13 +36,14 @@ async def get_submission(request: Request) -> JSONResponse:
 
 
 async def get_period_status(request: Request) -> JSONResponse:
-    user = bearer_user(request)
+    user = await bearer_user(request)
     if not user.is_supervisor:
         raise HTTPException(403, "The filing status of a period is for supervisors only.")
     period = request.path_params["period"]
     if not PERIOD.fullmatch(period):
         raise HTTPException(400, "Give the period as YYYY-MM, e.g. 2025-11.")
-    return JSONResponse(filing_board(portal_of(request), period).to_api())
+    board = await run_in_threadpool(portal_of(request).boards.board, period)
+    return JSONResponse(board.to_api())
 
 
 routes = [

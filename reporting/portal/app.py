@@ -29,6 +29,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reporting.ingest.model import Limits
+from reporting.portal.board import Boards
 from reporting.portal.builds import Builds
 from reporting.portal.store import Store, Upload, UploadRefused
 from reporting.portal.users import User, authenticate, load_users
@@ -51,10 +52,11 @@ MULTIPART_OVERHEAD = 64 * 1024
 
 @dataclass(frozen=True)
 class Portal:
-    """What the routes need: the store of uploads, the builds, the users file, the register and the limits."""
+    """What the routes need: the store of uploads, builds, boards, the users file, the register and the limits."""
 
     store: Store
     builds: Builds
+    boards: Boards
     users_path: Path
     register: Path
     limits: Limits
@@ -87,10 +89,14 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def bearer_user(request: Request) -> User:
-    """The API's caller, from `Authorization: Bearer TOKEN`; 401 without a valid token."""
+async def bearer_user(request: Request) -> User:
+    """The API's caller, from `Authorization: Bearer TOKEN`; 401 without a valid token.
+
+    The key derivation runs in a worker thread, so that it never holds up the other requests.
+    """
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    user = authenticate(portal_of(request).users_path, token) if scheme.lower() == "bearer" and token else None
+    valid = scheme.lower() == "bearer" and token
+    user = await run_in_threadpool(authenticate, portal_of(request).users_path, token) if valid else None
     if user is None:
         raise HTTPException(401, "Send a valid API token: Authorization: Bearer TOKEN.", {"WWW-Authenticate": "Bearer"})
     return user
@@ -191,6 +197,7 @@ def create_app(
     portal = Portal(
         store=store,
         builds=Builds(store, root / "reports", register),
+        boards=Boards(store),
         users_path=users_path,
         register=register,
         limits=limits,

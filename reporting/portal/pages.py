@@ -13,6 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -21,7 +22,6 @@ from starlette.routing import Route
 from reporting.contract import TABLES_BY_ENTITY
 from reporting.findings import CATALOGUE
 from reporting.portal.app import check_csrf, current_user, portal_of, receive_upload
-from reporting.portal.board import filing_board
 from reporting.portal.store import PERIOD, Upload
 from reporting.portal.users import User, authenticate
 
@@ -70,7 +70,7 @@ async def signin(request: Request) -> Response:
     async with request.form(max_files=0, max_fields=4) as form:
         check_csrf(request, form.get("csrf"))
         token = str(form.get("token") or "")
-    user = authenticate(portal.users_path, token) if token else None
+    user = await run_in_threadpool(authenticate, portal.users_path, token) if token else None
     if user is None:
         return portal.render(request, "signin.html", 401, user=None, message="That token is not valid.")
     request.session.clear()  # a new session on sign-in: nothing of the one before carries over
@@ -89,7 +89,7 @@ async def firm_home(request: Request) -> Response:
     user = signed_in(request, "firm")
     portal = portal_of(request)
     by_month: defaultdict[str, list[Upload]] = defaultdict(list)
-    for upload in portal.store.uploads(user.entity):
+    for upload in await run_in_threadpool(portal.store.uploads, user.entity):
         by_month[upload.period or "period unknown"].append(upload)
     return portal.render(
         request,
@@ -120,15 +120,19 @@ async def template(request: Request) -> Response:
     entity_type = request.path_params["entity_type"]
     if entity_type not in TABLES_BY_ENTITY:
         raise HTTPException(404, "No such entity type.")
-    from reporting.template import write_template
-
-    with tempfile.TemporaryDirectory() as folder:
-        data = write_template(entity_type, Path(folder) / "template.xlsx").read_bytes()
+    data = await run_in_threadpool(blank_template, entity_type)
     return Response(
         data,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="template-{entity_type}.xlsx"'},
     )
+
+
+def blank_template(entity_type: str) -> bytes:
+    from reporting.template import write_template
+
+    with tempfile.TemporaryDirectory() as folder:
+        return write_template(entity_type, Path(folder) / "template.xlsx").read_bytes()
 
 
 def chosen_period(request: Request) -> str:
@@ -150,7 +154,7 @@ async def supervisor_home(request: Request) -> Response:
         "supervisor.html",
         period=period,
         periods=portal.store.periods(),
-        board=filing_board(portal, period) if period else None,
+        board=await run_in_threadpool(portal.boards.board, period) if period else None,
         outputs=outputs,
         job=job,
     )

@@ -72,7 +72,8 @@ def test_the_period_status_is_for_supervisors_only(portal: Portal) -> None:
     client = portal.client()
     assert client.get("/api/v1/periods/2025-11/status", headers=bearer(portal.orbital)).status_code == 403
     status = client.get("/api/v1/periods/2025-11/status", headers=bearer(portal.supervisor)).json()
-    assert status["entities"]["orbital-holdings"]["status"] == "accepted"
+    (row,) = status["submissions"]
+    assert (row["entity_id"], row["status"], row["source"]) == ("orbital-holdings", "accepted", "orbital-holdings.xlsx")
     assert client.get("/api/v1/periods/2025-13/status", headers=bearer(portal.supervisor)).status_code == 400
 
 
@@ -160,4 +161,6 @@ def test_a_rejected_upload_is_in_force_while_no_accepted_one_is(portal: Portal) 
     assert bad["status"] == "rejected"
     assert (portal.root / "2025-11" / "orbital-holdings.json").is_file()
     status = portal.client().get("/api/v1/periods/2025-11/status", headers=bearer(portal.supervisor)).json()
-    assert status["entities"]["orbital-holdings"]["status"] == "rejected"
+    assert [(row["entity_id"], row["status"], row["id"]) for row in status["submissions"]] == [
+        ("orbital-holdings", "rejected", bad["id"])
+    ]
