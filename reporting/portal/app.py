@@ -89,6 +89,39 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class BodyLimit:
+    """Refuses (413) a request body longer than the file size limit allows, by its declared length or as it comes.
+
+    Starlette parks an uploaded file in a temporary file while it parses the form; this keeps a body sent
+    without a length, or lying about it, from filling the disk.
+    """
+
+    def __init__(self, app: ASGIApp, max_file_bytes: int):
+        self.app = app
+        self.limit = max_file_bytes + MULTIPART_OVERHEAD
+        self.message = f"The file is over the limit of {max_file_bytes:,} bytes."
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await JSONResponse({"error": self.message}, 413)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise HTTPException(413, self.message)
+            return message
+
+        await self.app(scope, counted, send)
+
+
 async def bearer_user(request: Request) -> User:
     """The API's caller, from `Authorization: Bearer TOKEN`; 401 without a valid token.
 
@@ -129,9 +162,6 @@ def check_csrf(request: Request, sent: object) -> None:
 async def receive_upload(request: Request, user: User, csrf: bool) -> Upload:
     """Take the multipart field `file`, keep it in the store and validate it; `csrf` for the pages' uploads."""
     portal = portal_of(request)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > portal.limits.max_file_bytes + MULTIPART_OVERHEAD:
-        raise HTTPException(413, f"The file is over the limit of {portal.limits.max_file_bytes:,} bytes.")
     async with request.form(max_files=1, max_fields=4) as form:
         if csrf:
             check_csrf(request, form.get("csrf"))
@@ -208,6 +238,7 @@ def create_app(
         routes=[*api.routes, *pages.routes, Mount("/static", static, name="static")],
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(BodyLimit, max_file_bytes=limits.max_file_bytes),
             Middleware(
                 SessionMiddleware,
                 secret_key=session_secret or secrets.token_urlsafe(32),

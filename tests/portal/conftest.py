@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,10 +67,9 @@ def json_submission(entity_id: str, number: int, supply: str = "3731258186.47") 
     return json.dumps(document, indent=2).encode("utf-8")
 
 
-@pytest.fixture
-def live_portal(tmp_path: Path) -> Iterator[tuple[Portal, str]]:
-    """A portal served by uvicorn on a free port of 127.0.0.1, and its base URL."""
-    portal = make_portal(tmp_path)
+@contextmanager
+def served(portal: Portal) -> Iterator[str]:
+    """The portal served by uvicorn on a free port of 127.0.0.1; its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -82,7 +82,15 @@ def live_portal(tmp_path: Path) -> Iterator[tuple[Portal, str]]:
             raise RuntimeError("the portal did not start on 127.0.0.1")
         time.sleep(0.05)
     try:
-        yield portal, f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+@pytest.fixture
+def live_portal(tmp_path: Path) -> Iterator[tuple[Portal, str]]:
+    """A portal served on 127.0.0.1, and its base URL."""
+    portal = make_portal(tmp_path)
+    with served(portal) as base:
+        yield portal, base

@@ -6,8 +6,14 @@ import io
 import zipfile
 from pathlib import Path
 
+import anyio
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
+
 from reporting.ingest.model import Limits
 from reporting.pipeline import run_validation
+from reporting.portal.app import MULTIPART_OVERHEAD, BodyLimit
 from tests.portal.conftest import SAMPLE, Portal, bearer, json_submission, make_portal
 
 
@@ -83,7 +89,37 @@ def test_files_of_another_kind_and_files_over_the_limit_are_refused_unstored(tmp
     too_big = upload(portal, portal.orbital, "orbital.xlsx", (SAMPLE / "orbital-holdings.xlsx").read_bytes())
     assert too_big.status_code == 413
     assert "2,000" in too_big.json()["error"]
+
     assert archived(portal) == []
+
+
+def test_a_body_without_a_declared_length_is_refused_once_it_passes_the_limit(portal: Portal) -> None:
+    """Sent in chunks, with no length: the app gets no more than the limit of it (the test client sends one chunk)."""
+    read: list[int] = []
+
+    async def application(scope: Scope, receive: Receive, send: Send) -> None:  # reads the body to its end
+        more = True
+        while more:
+            message = await receive()
+            read.append(len(message.get("body", b"")))
+            more = message.get("more_body", False)
+        await Response("read")(scope, receive, send)
+
+    limited = ExceptionMiddleware(BodyLimit(application, max_file_bytes=2000))
+    chunks = [{"type": "http.request", "body": b"x" * 1000, "more_body": True}] * 10_000
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return chunks.pop()
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/submissions", "headers": []}
+    anyio.run(limited, scope, receive, send)
+    assert sent[0]["status"] == 413
+    assert sum(read) <= 2000 + MULTIPART_OVERHEAD
+    assert len(chunks) > 9000, "the body was read on after the limit"
 
 
 def zipped(files: dict[str, bytes]) -> bytes:
