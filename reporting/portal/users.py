@@ -115,13 +115,15 @@ def authenticate(path: Path, token: str) -> User | None:
     """The user whose token this is, or None. The hash comparison takes the same time whatever it finds."""
     user_id, _, secret = token.strip().partition(".")
     user = load_users(path).get(user_id)
-    if user is None or not secret:
+    if user is None:
+        # The same work for an unknown user id, so that the time taken does not tell which ids exist.
+        derive(secret, bytes(16), SCRYPT_N, SCRYPT_R, SCRYPT_P)
         return None
     try:
         derived = derive(secret, bytes.fromhex(user.salt), user.n, user.r, user.p)
     except (ValueError, MemoryError):
         return None
-    return user if hmac.compare_digest(derived, bytes.fromhex(user.hash)) else None
+    return user if secret and hmac.compare_digest(derived, bytes.fromhex(user.hash)) else None
 
 
 def _write_users(path: Path, users: list[User]) -> None:
