@@ -6,6 +6,7 @@ Layout under the portal's root `DIR`:
     DIR/.portal/uploads/<id>/                                      every upload: the file(s) as sent and
                                                                    upload.json (who, when, the findings)
     DIR/.portal/in-force/YYYY-MM/<entity_id>                       the id of the upload in force
+    DIR/.portal/replaced/YYYY-MM/<id>/                             what the upload <id> replaced in the month
 
 `build` reads one submission per entry of the month folder and skips hidden entries, so the archive
 and the portal's working files (names starting with '.') are never read as submissions. Of an entity's
@@ -172,16 +173,16 @@ class Store:
             target = month / (upload.entity_id + (kept.suffix.lower() if kept.is_file() else ""))
             incoming = month / f".incoming-{upload.id}"
             _link_or_copy(kept, incoming)
-            retired = month / f".retired-{upload.id}"
-            retired.mkdir()
+            # What it replaces moves aside, never deleted: it may have been put there by hand, not uploaded.
+            replaced = self.portal / "replaced" / upload.period / upload.id
             for old in _entries_of(month, upload.entity_id):
-                os.rename(old, retired / old.name)
+                replaced.mkdir(parents=True, exist_ok=True)
+                os.rename(old, replaced / old.name)
             os.rename(incoming, target)
             pointer = self.portal / "in-force" / upload.period / upload.entity_id
             pointer.parent.mkdir(parents=True, exist_ok=True)
             _write_atomically(pointer, upload.id.encode())
             _sync_folder(month)
-            shutil.rmtree(retired)
         return True
 
     def in_force_id(self, period: str, entity_id: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -188,8 +189,27 @@ def test_the_latest_accepted_upload_is_in_force_and_a_rejected_one_never_replace
     # A workbook now: the JSON document is gone from where build reads, so build sees one submission.
     assert sorted(p.name for p in month.iterdir()) == ["orbital-holdings.xlsx"]
     assert len(archived(portal)) == 3
+    replaced = sorted(p.name for p in (portal.root / ".portal" / "replaced" / "2025-11").glob("*/*"))
+    assert replaced == ["orbital-holdings.json"]
     (validated,) = run_validation(month, "2025-11")
     assert validated.status == "accepted"
+
+
+def test_an_entry_put_in_the_month_folder_by_hand_is_replaced_and_kept_aside(portal: Portal) -> None:
+    month = portal.root / "2025-11"
+    shutil.copytree(SAMPLE / "granite-treasury", month / "granite-treasury")
+    sent = upload(portal, portal.supervisor, "granite.xlsx", (SAMPLE / "orbital-holdings.xlsx").read_bytes())
+    assert sent.json()["entity_id"] == "orbital-holdings"  # another entity: the folder is left alone
+    assert (month / "granite-treasury" / "submission.json").is_file()
+    files = {f"g/{path.name}": path.read_bytes() for path in (SAMPLE / "granite-treasury").iterdir()}
+    again = upload(portal, portal.supervisor, "granite.zip", zipped(files)).json()
+    assert again["status"] == "accepted"
+    (aside,) = (portal.root / ".portal" / "replaced" / "2025-11").iterdir()
+    assert aside.name == again["id"]
+    assert sorted(p.name for p in (aside / "granite-treasury").iterdir()) == sorted(
+        p.name for p in (SAMPLE / "granite-treasury").iterdir()
+    )
+    assert sorted(p.name for p in month.iterdir()) == ["granite-treasury", "orbital-holdings.xlsx"]
 
 
 def test_a_rejected_upload_is_in_force_while_no_accepted_one_is(portal: Portal) -> None:
