@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from reporting.portal.app import bearer_user, portal_of, receive_upload
+from reporting.portal.access import bearer_user, portal_of, receive_upload
 from reporting.portal.store import PERIOD
 
 

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from reporting.contract import TABLES_BY_ENTITY
 from reporting.findings import CATALOGUE
-from reporting.portal.app import check_csrf, current_user, portal_of, receive_upload
+from reporting.portal.access import check_csrf, current_user, portal_of, receive_upload
 from reporting.portal.store import PERIOD, Upload
 from reporting.portal.users import User, authenticate
 
