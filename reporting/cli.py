@@ -204,7 +204,10 @@ def sample(period: str, out: Path, seed: int, liquidations: int) -> None:
     help="The submissions root: one YYYY-MM folder per month, as build and backfill read it.",
 )
 @click.option(
-    "--register", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True, help="The register."
+    "--register",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The register of expected filers (CSV, or an .xlsx with a sheet 'register').",
 )
 @click.option(
     "--users", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The users file (users add)."
@@ -222,10 +225,12 @@ def serve(root: Path, register: Path, users: Path, config: Path | None, host: st
     import uvicorn
 
     from reporting.portal.app import create_app
+    from reporting.portal.users import UsersError, load_users
 
     try:
         limits = load_limits(config)
-    except ConfigError as error:
+        load_users(users)
+    except (ConfigError, UsersError) as error:
         raise click.ClickException(str(error)) from None
     root.mkdir(parents=True, exist_ok=True)
     app = create_app(root, register, users, limits, https_only=https_only)

@@ -41,7 +41,8 @@ class Portal:
 
     def render(self, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """A page from `templates/portal/`, with the signed-in user and the session's CSRF token."""
-        context.setdefault("user", current_user(request))
+        if "user" not in context:
+            context["user"] = current_user(request)
         context["csrf"] = csrf_token(request)
         return HTMLResponse(self.templates.get_template(name).render(**context), status_code=status_code)
 

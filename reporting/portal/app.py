@@ -6,6 +6,7 @@ own static files, nothing inline, no frames, forms posting only back to the port
 
 from __future__ import annotations
 
+import logging
 import secrets
 from importlib.resources import files
 from pathlib import Path
@@ -27,6 +28,7 @@ from reporting.portal.access import Portal, portal_of
 from reporting.portal.board import Boards
 from reporting.portal.builds import Builds
 from reporting.portal.store import Store
+from reporting.portal.users import UsersError
 from reporting.render.format import FILTERS, figure_filter
 
 CONTENT_SECURITY_POLICY = (
@@ -103,6 +105,15 @@ async def http_error(request: Request, error: Exception) -> Response:
     return portal.render(request, "error.html", error.status_code, status=error.status_code, message=error.detail)
 
 
+async def users_file_error(request: Request, error: Exception) -> Response:
+    """A users file that went bad while the portal runs: a clear 500 (the details go to the log), never a traceback."""
+    logging.getLogger("riskreport.portal").error("%s", error)
+    message = "The portal cannot check who you are: its users file cannot be read. Tell the portal's administrator."
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, 500)
+    return portal_of(request).render(request, "error.html", 500, user=None, status=500, message=message)
+
+
 def portal_templates() -> Environment:
     """The Jinja environment of the pages: autoescape on, undefined names are errors, the report's formats."""
     folder = files("reporting.templates").joinpath("portal")
@@ -149,7 +160,7 @@ def create_app(
                 https_only=https_only,
             ),
         ],
-        exception_handlers={HTTPException: http_error},
+        exception_handlers={HTTPException: http_error, UsersError: users_file_error},
     )
     app.state.portal = portal
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from starlette.testclient import TestClient
 
@@ -117,3 +118,13 @@ def test_the_blank_template_downloads_as_a_workbook(portal: Portal) -> None:
     answer = firm.get("/template/dat.xlsx")
     assert answer.status_code == 200 and answer.content[:2] == b"PK"
     assert firm.get("/template/nothing.xlsx").status_code == 404
+
+
+def test_a_users_file_gone_bad_gives_a_clear_error(portal: Portal, tmp_path: Path) -> None:
+    firm = signed_in(portal, portal.orbital)
+    (tmp_path / "users.json").write_text("{not json", encoding="utf-8")
+    page = firm.get("/firm")
+    assert page.status_code == 500 and "its users file cannot be read" in page.text
+    answer = portal.client().get("/api/v1/periods/2025-11/status", headers=bearer(portal.supervisor))
+    assert answer.status_code == 500 and "its users file cannot be read" in answer.json()["error"]
+    assert str(tmp_path) not in page.text + answer.text
