@@ -130,3 +130,27 @@ def test_a_firms_pages_never_show_another_firm(browser: WebDriver, live_portal: 
         assert "kestrel" not in text, page
     browser.get(f"{base}/submissions/{theirs['id']}")
     assert "No such submission." in browser.find_element(By.TAG_NAME, "body").text
+
+
+def test_a_supervisor_builds_the_month_from_the_board_and_sees_the_report_appear(
+    browser: WebDriver, live_portal: tuple[Portal, str]
+) -> None:
+    portal, base = live_portal
+    client = portal.client()
+    sent = client.post(
+        "/api/v1/submissions",
+        headers=bearer(portal.orbital),
+        files={"file": ("orbital-holdings.json", json_submission("orbital-holdings", 5))},
+    )
+    assert sent.status_code == 201
+    sign_in(browser, base, portal.supervisor)
+    browser.get(f"{base}/supervisor?period=2025-11")
+    board = browser.find_element(By.ID, "board").text
+    assert "orbital-holdings" in board and "accepted" in board
+    browser.find_element(By.CSS_SELECTOR, "#build-form button").click()
+    WebDriverWait(browser, 5 * WAIT).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "#report-files a[href$='.pdf']"))
+    )
+    assert "Done: 1 submission(s), 0 rejected." in browser.find_element(By.ID, "build-state").text
+    links = [link.text for link in browser.find_elements(By.CSS_SELECTOR, "#report-files a")]
+    assert links == ["report-2025-11.pdf", "report-2025-11.xlsx"]
