@@ -44,7 +44,7 @@ class Band:
 
 @dataclass(frozen=True)
 class FlagThresholds:
-    """One entry per flag id of the specification, in the specification's order."""
+    """The levels of each flag of `reporting.metrics.flags.FLAGS`, by its id, in the specification's order."""
 
     oi_concentration: Level
     liquidation_imbalance: Band
@@ -237,11 +237,11 @@ def _build_thresholds(settings: dict[str, Any], source: str) -> Thresholds:
             if key not in levels and (flag_id, key) not in OPTIONAL:
                 raise ConfigError(f"{source}: 'flags.{flag_id}.{key}' is missing")
         values = {key: _check_value(levels[key], kinds[key], f"flags.{flag_id}.{key}", source) for key in levels}
-        if flag_id == "liquidation_imbalance":
+        if "red_high" in kinds:
             band = Band(**values)  # type: ignore[arg-type]
             if not band.red_low <= band.amber_low <= band.amber_high <= band.red_high:
                 raise ConfigError(
-                    f"{source}: 'flags.liquidation_imbalance' levels must satisfy "
+                    f"{source}: 'flags.{flag_id}' levels must satisfy "
                     f"red_low <= amber_low <= amber_high <= red_high, got {band.red_low} <= {band.amber_low} "
                     f"<= {band.amber_high} <= {band.red_high}"
                 )

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
+from reporting.findings import CATALOGUE
+
 SCHEMA_VERSION = "1.0"
 
 # Value types of the format ("Value conventions").
@@ -51,13 +53,22 @@ LEI_REQUIRED_TYPES = ("cex", "cefi_lender", "dat")
 class RowRule:
     """A rule over several columns of one row.
 
+    `code` is flagged on `column` with `message`, where `{value}` (or `{value!r}`) stands for the
+    submitted value of that column; the code's severity is in `reporting.findings.CATALOGUE`.
     `violated` takes the table as a DataFrame of typed columns and returns a boolean mask of the
     rows that break the rule; nulls in the columns it reads are left to the column checks.
     """
 
     code: str
     column: str
+    message: str
     violated: Callable[[pd.DataFrame], pd.Series]
+
+
+def compute_period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First instant of the month `YYYY-MM` (the header's `period`) and first instant of the next month, both UTC."""
+    start = pd.Timestamp(f"{period}-01", tz="UTC")
+    return start, start + pd.offsets.MonthBegin(1)
 
 
 class ContractModel(BaseModel):
@@ -75,7 +86,7 @@ class ContractModel(BaseModel):
         if self.rules and not (info.context or {}).get(RULES_CHECKED):
             row = _OneRow(self)
             broken = [rule.code for rule in self.rules if bool(rule.violated(row).fillna(False).iloc[0])]  # type: ignore[arg-type]
-            errors = [code for code in broken if code not in WARNING_RULES]
+            errors = [code for code in broken if CATALOGUE[code].severity == "error"]
             if errors:
                 raise ValueError(", ".join(errors))
         return self
@@ -101,11 +112,6 @@ class _OneRow:
         return pd.Series([value])
 
 
-# Rule codes that are warnings, not errors; severities live in reporting.validate.codes, and a test
-# checks that the two agree.
-WARNING_RULES = frozenset({"funding-rate-extreme", "notional-mismatch", "borrowed-above-supplied"})
-
-
 def _differs_by_over(value: pd.Series, reference: pd.Series, fraction: float) -> pd.Series:
     """Where |value − reference| > fraction × |reference|, computed on plain arrays (the rule runs on every row)."""
     ref = reference.to_numpy(dtype="float64")
@@ -116,12 +122,14 @@ def _differs_by_over(value: pd.Series, reference: pd.Series, fraction: float) ->
     return pd.Series(difference > bound, index=value.index)
 
 
-def _lt(a: str, b: str) -> Callable[[pd.DataFrame], pd.Series]:
-    return lambda t: t[a] < t[b]
+def _above(code: str, column: str, other: str) -> RowRule:
+    """`code` where `column` is above `other` in the same row."""
+    return RowRule(code, column, f"{column} {{value}} is above {other}.", lambda t: t[column] > t[other])
 
 
-def _gt(a: str, b: str) -> Callable[[pd.DataFrame], pd.Series]:
-    return lambda t: t[a] > t[b]
+def _before(code: str, column: str, other: str) -> RowRule:
+    """`code` where `column` is before `other` in the same row."""
+    return RowRule(code, column, f"{column} {{value}} is before {other}.", lambda t: t[column] < t[other])
 
 
 LEI_PATTERN = r"^[A-Z0-9]{18}[0-9]{2}$"
@@ -190,21 +198,25 @@ class Header(ContractModel):
         RowRule(
             "lei-check-digits",
             "lei",
+            "The LEI {value!r} has wrong check digits.",
             lambda t: t["lei"].notna() & ~t["lei"].map(lambda v: v is None or lei_checksum_valid(str(v))),
         ),
         RowRule(
             "lei-required",
             "lei",
+            "This entity type must give its LEI.",
             lambda t: t["entity_type"].isin(LEI_REQUIRED_TYPES) & t["lei"].isna(),
         ),
         RowRule(
             "jurisdiction-required",
             "jurisdiction",
+            "This entity type must give its jurisdiction.",
             lambda t: t["entity_type"].isin(LEI_REQUIRED_TYPES) & t["jurisdiction"].isna(),
         ),
         RowRule(
             "restatement-reason-required",
             "restatement_reason",
+            "restates is set, so restatement_reason is required.",
             lambda t: t["restates"].notna() & t["restatement_reason"].isna(),
         ),
     )
@@ -247,14 +259,21 @@ class OpenInterestRow(ContractModel):
         RowRule(
             "funding-not-perpetual",
             "funding_rate",
+            "funding_rate is set on a contract that is not a perpetual: {value}.",
             lambda t: t["funding_rate"].notna() & (t["contract_type"] != "perpetual"),
         ),
         RowRule(
             "funding-interval-required",
             "funding_interval_hours",
+            "funding_rate is set but funding_interval_hours is empty.",
             lambda t: t["funding_rate"].notna() & t["funding_interval_hours"].isna(),
         ),
-        RowRule("funding-rate-extreme", "funding_rate", lambda t: t["funding_rate"].abs() > 0.05),
+        RowRule(
+            "funding-rate-extreme",
+            "funding_rate",
+            "funding_rate {value} is above 5 % per interval in absolute value.",
+            lambda t: t["funding_rate"].abs() > 0.05,
+        ),
     )
 
 
@@ -304,6 +323,7 @@ class LiquidationRow(ContractModel):
         RowRule(
             "notional-mismatch",
             "notional_usd",
+            "notional_usd {value} differs from quantity x price_usd by more than 0.5 %.",
             lambda t: _differs_by_over(t["notional_usd"], t["quantity"] * t["price_usd"], 0.005),
         ),
     )
@@ -325,9 +345,7 @@ class CollateralRow(ContractModel):
     )
 
     unique: ClassVar[tuple[str, ...]] = ("asset",)
-    rules: ClassVar[tuple[RowRule, ...]] = (
-        RowRule("cross-margin-above-balance", "cross_margin_usd", _gt("cross_margin_usd", "balance_usd")),
-    )
+    rules: ClassVar[tuple[RowRule, ...]] = (_above("cross-margin-above-balance", "cross_margin_usd", "balance_usd"),)
 
 
 class LeverageBandRow(ContractModel):
@@ -392,15 +410,17 @@ class LoanRow(ContractModel):
         RowRule(
             "collateral-zero-secured",
             "collateral_usd",
+            "collateral_usd is 0 but collateral_asset is not NONE.",
             lambda t: (t["collateral_usd"] == 0) & (t["collateral_asset"] != UNSECURED),
         ),
         RowRule(
             "collateral-unsecured-nonzero",
             "collateral_usd",
+            "collateral_asset is NONE but collateral_usd is {value}.",
             lambda t: (t["collateral_usd"] != 0) & (t["collateral_asset"] == UNSECURED),
         ),
-        RowRule("borrowed-above-supplied", "borrowed_usd", _gt("borrowed_usd", "supplied_usd")),
-        RowRule("funded-onchain-above-borrowed", "funded_onchain_usd", _gt("funded_onchain_usd", "borrowed_usd")),
+        _above("borrowed-above-supplied", "borrowed_usd", "supplied_usd"),
+        _above("funded-onchain-above-borrowed", "funded_onchain_usd", "borrowed_usd"),
     )
 
 
@@ -426,11 +446,7 @@ class CdpSupplyRow(ContractModel):
 
     unique: ClassVar[tuple[str, ...]] = ("chain", "stablecoin")
     rules: ClassVar[tuple[RowRule, ...]] = (
-        RowRule(
-            "crypto-backed-above-supply",
-            "crypto_backed_supply_usd",
-            _gt("crypto_backed_supply_usd", "total_supply_usd"),
-        ),
+        _above("crypto-backed-above-supply", "crypto_backed_supply_usd", "total_supply_usd"),
     )
 
 
@@ -458,6 +474,7 @@ class DatDebtRow(ContractModel):
         RowRule(
             "maturity-not-after-issue",
             "maturity_date",
+            "maturity_date {value} is not after issue_date.",
             lambda t: t["maturity_date"] <= t["issue_date"],
         ),
     )
@@ -535,8 +552,8 @@ class IncidentRow(ContractModel):
 
     unique: ClassVar[tuple[str, ...]] = ("incident_id",)
     rules: ClassVar[tuple[RowRule, ...]] = (
-        RowRule("detected-before-start", "detected_at", _lt("detected_at", "started_at")),
-        RowRule("resolved-before-start", "resolved_at", _lt("resolved_at", "started_at")),
+        _before("detected-before-start", "detected_at", "started_at"),
+        _before("resolved-before-start", "resolved_at", "started_at"),
     )
 
 

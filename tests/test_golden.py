@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = {
     "metrics-2025-11.json": "5e03b347ff38c100a33c0a5d9fb7c50cc4dd6b3a5be8329046c790171657b9f6",
     "validation-2025-11.json": "9390d6d6ef76349184533b11a06a0381e4ff3076f2f63d18d551d9b14b01c566",
-    "manifest-2025-11.json": "0da7cefec4c27ca81e89578264c4ac793ec394d17d692461bcb36c917c9d7f38",
-    "report-2025-11.xlsx": "328f755c2c13c5213605d242edf9246562a3141caddac1ba7f59800d4a00758b",
+    "manifest-2025-11.json": "17a747604056922d42802ca27a6d25563072c52c1461e795a16c9876c932deb6",
+    "report-2025-11.xlsx": "35f6aad108678fcbf3c7b4cc33ba153dc726c742d468e460443d36fa68094521",
     "report-2025-11.pdf": "60ee3ecbb160c762ef8d3b0bf78f0cd51b2efacaa2c4f6d6cff75b4060c229cc",
 }
 

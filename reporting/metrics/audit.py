@@ -18,10 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reporting.contract import EXCHANGE_TYPES, UNSECURED
+from reporting.contract import EXCHANGE_TYPES, UNSECURED, compute_period_bounds
 from reporting.metrics.derivatives import WINDOW_HOURS
 from reporting.metrics.partials import ALL_ASSETS, Partials, is_funded, largest_first, to_cents
-from reporting.metrics.period import compute_period_bounds
 from reporting.validate.model import ValidatedSubmission
 
 EVENTS_CAP = 1000

@@ -62,7 +62,7 @@ def compute_metrics(
 
     Submissions that are not accepted are left out. `coverage` comes from `count_coverage` over all the
     period's submissions; `prior` is the prior period's metrics JSON, for the changes section and the
-    debt_growth flag.
+    flags on changes.
     """
     return compute_metrics_from_partials(
         combine_accepted_partials(submissions), period, thresholds, coverage=coverage, prior=prior
@@ -92,12 +92,11 @@ def compute_metrics_from_partials(
     incidents = compute_incidents(partials, details, peak)
     figures = {"derivatives": asdict(derivatives), "lending": asdict(lending), "incidents": asdict(incidents)}
     changes = compute_changes(figures, prior)
-    debt = changes.get("lending", {}).get("total_industry_debt_usd")
+    plain_changes = {
+        section: {key: asdict(change) for key, change in keys.items()} for section, keys in changes.items()
+    }
     flags = compute_flags(
-        figures,
-        debt_change_pct=None if debt is None else debt.change_pct,
-        has_prior=prior is not None,
-        thresholds=thresholds.flags,
+        {**figures, "changes": plain_changes}, has_prior=prior is not None, thresholds=thresholds.flags
     )
     return Metrics(
         period=period,

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reporting.contract import EXCHANGE_TYPES
+from reporting.contract import EXCHANGE_TYPES, compute_period_bounds
 from reporting.metrics.concentration import compute_hhi, compute_top_share
 from reporting.metrics.partials import Partials
-from reporting.metrics.period import compute_period_bounds, format_date, format_timestamp, format_usd
+from reporting.metrics.period import format_date, format_timestamp, format_usd
 
 METHODS = ("order_book", "backstop", "adl")
 CROSS_MODES = ("cross", "portfolio")

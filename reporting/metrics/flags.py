@@ -1,20 +1,28 @@
-"""The flags section: eight traffic lights on the figures, in the specification's order.
+"""The flags section: traffic lights on the figures, in the specification's order, from one registry.
 
-Each flag is {id, metric, value, threshold, status, reason}: `metric` is the dotted path of the figure
-in the metrics JSON, `value` its value, `status` green, amber, red, or n/a when the figure is null.
-`threshold` is the level that set the status (red or amber), or, for green and n/a, the level that
+Each flag of the report is {id, metric, value, threshold, status, reason}: `metric` is the dotted path of
+the figure in the metrics JSON, `value` its value, `status` green, amber, red, or n/a when the figure is
+null. `threshold` is the level that set the status (red or amber), or, for green and n/a, the level that
 would raise it first (amber, or red when the flag has no amber level). `reason` says it in one sentence.
+
+`FLAGS` is the one place where a flag is defined: its id, the path of its figure, its title, how its
+figure is written (a filter of `reporting.render.format`) and its rule. `compute_flags`, the PDF's flag
+table and the workbook's Flags sheet all read it; the levels stay in the thresholds TOML
+(`reporting/thresholds.toml`, read into `reporting.config.FlagThresholds`). Adding a flag whose rule
+is one of RULES is one entry here, its levels in the TOML and the config model, and a test.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from reporting.config import Band, FlagThresholds, Level
+from reporting.render.format import FILTERS
 
 Status = Literal["green", "amber", "red", "n/a"]
+RuleKind = Literal["above", "absolute above", "change above", "outside band", "count at least"]
 
 
 @dataclass(frozen=True)
@@ -29,215 +37,233 @@ class Flag:
     reason: str
 
 
-def format_hhi(value: float) -> str:
-    return f"{value:,.0f}"
+@dataclass(frozen=True)
+class FlagDefinition:
+    """One flag as the report defines it; its levels are `FlagThresholds.<id>`.
 
-
-def format_share(value: float) -> str:
-    return f"{100 * value:.1f} %"
-
-
-def format_change(value: float) -> str:
-    return f"{100 * value:+.1f} %"
-
-
-def compute_flags(
-    figures: dict[str, dict[str, object]],
-    debt_change_pct: float | None,
-    has_prior: bool,
-    thresholds: FlagThresholds,
-) -> list[Flag]:
-    """The eight flags, in the specification's order.
-
-    `figures` maps the sections derivatives, lending and incidents to their figures (as in the metrics
-    JSON); `debt_change_pct` is changes.lending.total_industry_debt_usd.change_pct.
+    `rule` says how the figure is judged (see RULES). `label` names the figure in the reason; for the
+    "count at least" rule it names one counted thing ("major incident"), `where` qualifies it, and an
+    `amber_metric` (counted as `amber_label`) sets the amber status in place of the figure.
+    `unavailable` is the reason when the figure is null. `display` is the filter that writes the figure.
     """
-    derivatives, lending, incidents = figures["derivatives"], figures["lending"], figures["incidents"]
-    by_severity = incidents.get("by_severity")
-    return [
-        flag_above(
-            "oi_concentration",
-            "derivatives.open_interest_hhi",
-            _number(derivatives.get("open_interest_hhi")),
-            thresholds.oi_concentration,
-            "open-interest HHI",
-            format_hhi,
-        ),
-        flag_liquidation_imbalance(
-            _number(derivatives.get("liquidations_long_share")), thresholds.liquidation_imbalance
-        ),
-        flag_funding_stress(_number(derivatives.get("funding_rate_annualized")), thresholds.funding_stress),
-        flag_above(
-            "high_leverage",
-            "derivatives.high_leverage_oi_share",
-            _number(derivatives.get("high_leverage_oi_share")),
-            thresholds.high_leverage,
-            "share of open interest at 25x leverage or more",
-            format_share,
-        ),
-        flag_above(
-            "lender_concentration",
-            "lending.lender_hhi",
-            _number(lending.get("lender_hhi")),
-            thresholds.lender_concentration,
-            "lender HHI",
-            format_hhi,
-        ),
-        flag_major_incident(by_severity if isinstance(by_severity, dict) else None, thresholds.major_incident),
-        flag_incident_in_liquidation_window(
-            _number(incidents.get("in_peak_liquidation_window")), thresholds.incident_in_liquidation_window
-        ),
-        flag_above(
-            "debt_growth",
-            "changes.lending.total_industry_debt_usd.change_pct",
-            debt_change_pct,
-            thresholds.debt_growth,
-            "change in total industry debt",
-            format_change,
-            missing="no prior period given" if not has_prior else "total industry debt not available in both periods",
-        ),
-    ]
+
+    id: str
+    metric: str
+    title: str
+    display: str
+    rule: RuleKind
+    label: str
+    unavailable: str
+    where: str = ""
+    amber_metric: str | None = None
+    amber_label: str = ""
+
+    def levels(self, thresholds: FlagThresholds) -> Level | Band:
+        """This flag's levels in `thresholds`."""
+        levels: Level | Band = getattr(thresholds, self.id)
+        return levels
 
 
-def flag_above(
-    flag_id: str,
-    metric: str,
-    value: float | None,
-    level: Level,
-    label: str,
-    show: Callable[[float], str],
-    missing: str = "no data",
-) -> Flag:
-    """Red when value > red, amber when value > amber, green otherwise, n/a when value is None."""
-    first = level.amber if level.amber is not None else level.red
-    if value is None:
-        return Flag(flag_id, metric, None, first, "n/a", f"{label} not available ({missing})")
-    if value > level.red:
-        return Flag(
-            flag_id, metric, value, level.red, "red", f"{label} {show(value)} above the red threshold {show(level.red)}"
-        )
-    if level.amber is not None and value > level.amber:
-        return Flag(
-            flag_id,
-            metric,
-            value,
-            level.amber,
-            "amber",
-            f"{label} {show(value)} above the amber threshold {show(level.amber)}",
-        )
-    return Flag(flag_id, metric, value, first, "green", f"{label} {show(value)} not above the threshold {show(first)}")
+FLAGS: tuple[FlagDefinition, ...] = (
+    FlagDefinition(
+        id="oi_concentration",
+        metric="derivatives.open_interest_hhi",
+        title="Open-interest concentration",
+        display="hhi",
+        rule="above",
+        label="open-interest HHI",
+        unavailable="open-interest HHI not available (no data)",
+    ),
+    FlagDefinition(
+        id="liquidation_imbalance",
+        metric="derivatives.liquidations_long_share",
+        title="Liquidation imbalance",
+        display="share",
+        rule="outside band",
+        label="long share of liquidations",
+        unavailable="long share of liquidations not available (no liquidations)",
+    ),
+    FlagDefinition(
+        id="funding_stress",
+        metric="derivatives.funding_rate_annualized",
+        title="Funding stress",
+        display="share",
+        rule="absolute above",
+        label="annualized funding rate",
+        unavailable="annualized funding rate not available (no funding rates)",
+    ),
+    FlagDefinition(
+        id="high_leverage",
+        metric="derivatives.high_leverage_oi_share",
+        title="High leverage",
+        display="share",
+        rule="above",
+        label="share of open interest at 25x leverage or more",
+        unavailable="share of open interest at 25x leverage or more not available (no data)",
+    ),
+    FlagDefinition(
+        id="lender_concentration",
+        metric="lending.lender_hhi",
+        title="Lender concentration",
+        display="hhi",
+        rule="above",
+        label="lender HHI",
+        unavailable="lender HHI not available (no data)",
+    ),
+    FlagDefinition(
+        id="major_incident",
+        metric="incidents.by_severity.major",
+        title="Major incident",
+        display="count",
+        rule="count at least",
+        label="major incident",
+        unavailable="incidents not available (no data)",
+        amber_metric="incidents.by_severity.significant",
+        amber_label="significant incident",
+    ),
+    FlagDefinition(
+        id="incident_in_liquidation_window",
+        metric="incidents.in_peak_liquidation_window",
+        title="Incident in the peak liquidation window",
+        display="count",
+        rule="count at least",
+        label="incident",
+        where=" in the peak 24-hour liquidation window",
+        unavailable="no peak liquidation window (no liquidations or no incident data)",
+    ),
+    FlagDefinition(
+        id="debt_growth",
+        metric="changes.lending.total_industry_debt_usd.change_pct",
+        title="Debt growth",
+        display="change_pct",
+        rule="change above",
+        label="change in total industry debt",
+        unavailable="change in total industry debt not available (total industry debt not available in both periods)",
+    ),
+)
+"""Every flag of the report, in the specification's order."""
 
 
-def flag_liquidation_imbalance(value: float | None, band: Band) -> Flag:
-    """liquidations_long_share: red above red_high or below red_low, amber above amber_high or below amber_low."""
-    flag_id, metric, label = (
-        "liquidation_imbalance",
-        "derivatives.liquidations_long_share",
-        "long share of liquidations",
-    )
-    if value is None:
-        nearest = band.amber_high
-        return Flag(flag_id, metric, None, nearest, "n/a", f"{label} not available (no liquidations)")
-    levels: tuple[tuple[Status, float, float], ...] = (
-        ("red", band.red_high, band.red_low),
-        ("amber", band.amber_high, band.amber_low),
-    )
-    for status, high, low in levels:
-        if value > high:
-            reason = f"{label} {format_share(value)} above the {status} threshold {format_share(high)}"
-            return Flag(flag_id, metric, value, high, status, reason)
-        if value < low:
-            reason = f"{label} {format_share(value)} below the {status} threshold {format_share(low)}"
-            return Flag(flag_id, metric, value, low, status, reason)
-    nearest = band.amber_high if value >= (band.amber_high + band.amber_low) / 2 else band.amber_low
-    return Flag(
-        flag_id,
-        metric,
-        value,
-        nearest,
-        "green",
-        f"{label} {format_share(value)} within {format_share(band.amber_low)} to {format_share(band.amber_high)}",
-    )
+def flag_definition(metric: str) -> FlagDefinition:
+    """The flag judging the figure at dotted path `metric` (its levels also band the figures of its kind)."""
+    return next(definition for definition in FLAGS if definition.metric == metric)
 
 
-def flag_funding_stress(value: float | None, level: Level) -> Flag:
-    """|funding_rate_annualized|: red above red, amber above amber."""
-    flag_id, metric, label = "funding_stress", "derivatives.funding_rate_annualized", "annualized funding rate"
-    first = level.amber if level.amber is not None else level.red
-    if value is None:
-        return Flag(flag_id, metric, None, first, "n/a", f"{label} not available (no funding rates)")
-    size = abs(value)
-    status: Status = "green"
-    threshold = first
-    if size > level.red:
-        status, threshold = "red", level.red
-    elif level.amber is not None and size > level.amber:
-        status, threshold = "amber", level.amber
-    shown = f"{label} {format_share(value)}, in absolute value"
-    if status == "green":
-        reason = f"{shown} not above the threshold {format_share(threshold)}"
-    else:
-        reason = f"{shown} above the {status} threshold {format_share(threshold)}"
-    return Flag(flag_id, metric, value, threshold, status, reason)
+def compute_flags(figures: Mapping[str, object], has_prior: bool, thresholds: FlagThresholds) -> list[Flag]:
+    """Every flag of FLAGS, in order, judged on `figures`.
+
+    `figures` maps the sections (derivatives, lending, incidents, changes) to their figures as in the
+    metrics JSON; `has_prior` says whether a prior period was given (for the reason of a null change).
+    """
+    flags = []
+    for definition in FLAGS:
+        value = figure_at(figures, definition.metric)
+        levels = definition.levels(thresholds)
+        if definition.rule == "change above" and not has_prior:
+            flags.append(_unavailable(definition, levels, f"{definition.label} not available (no prior period given)"))
+        elif value is None:
+            flags.append(_unavailable(definition, levels, definition.unavailable))
+        else:
+            flags.append(RULES[definition.rule](definition, value, levels, figures))
+    return flags
 
 
-def flag_major_incident(by_severity: dict[str, object] | None, level: Level) -> Flag:
-    """Red when the major incidents number at least red; amber when the significant ones number at least amber."""
-    flag_id = "major_incident"
-    major = None if by_severity is None else _number(by_severity.get("major"))
-    significant = None if by_severity is None else _number(by_severity.get("significant"))
-    if major is None:
-        return Flag(flag_id, "incidents.by_severity.major", None, level.red, "n/a", "incidents not available (no data)")
-    major_count = int(major)
-    if major_count >= level.red:
-        return Flag(
-            flag_id,
-            "incidents.by_severity.major",
-            major_count,
-            level.red,
-            "red",
-            f"{_incidents(major_count, 'major')}, at least the red threshold {level.red:g}",
-        )
-    if level.amber is not None and significant is not None and int(significant) >= level.amber:
-        return Flag(
-            flag_id,
-            "incidents.by_severity.significant",
-            int(significant),
-            level.amber,
-            "amber",
-            f"{_incidents(int(significant), 'significant')}, at least the amber threshold {level.amber:g}",
-        )
-    counts = f"{_incidents(major_count, 'major')} and {_incidents(int(significant or 0), 'significant')}"
-    return Flag(
-        flag_id, "incidents.by_severity.major", major_count, level.red, "green", f"{counts}, below the thresholds"
-    )
-
-
-def flag_incident_in_liquidation_window(value: float | None, level: Level) -> Flag:
-    """Red when at least red incidents overlap the peak 24-hour liquidation window (amber if configured)."""
-    flag_id, metric = "incident_in_liquidation_window", "incidents.in_peak_liquidation_window"
-    first = level.amber if level.amber is not None else level.red
-    if value is None:
-        return Flag(
-            flag_id, metric, None, first, "n/a", "no peak liquidation window (no liquidations or no incident data)"
-        )
-    count = int(value)
-    what = f"{_incidents(count, '')} in the peak 24-hour liquidation window".replace("  ", " ")
-    if count >= level.red:
-        return Flag(flag_id, metric, count, level.red, "red", f"{what}, at least the red threshold {level.red:g}")
-    if level.amber is not None and count >= level.amber:
-        return Flag(
-            flag_id, metric, count, level.amber, "amber", f"{what}, at least the amber threshold {level.amber:g}"
-        )
-    return Flag(flag_id, metric, count, first, "green", f"{what}, below the threshold {first:g}")
-
-
-def _incidents(count: int, severity: str) -> str:
-    noun = "incident" if count == 1 else "incidents"
-    return f"{count if count else 'no'} {severity} {noun}".replace("  ", " ")
-
-
-def _number(value: object) -> float | None:
+def figure_at(figures: Mapping[str, object], path: str) -> float | None:
+    """The number at dotted `path` of `figures`, or None when it is missing, null or not a number."""
+    value: object = figures
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return value
+
+
+def first_level(levels: Level | Band) -> float:
+    """The level that would raise a green flag first: amber (the upper one of a band), else red."""
+    if isinstance(levels, Band):
+        return levels.amber_high
+    return levels.amber if levels.amber is not None else levels.red
+
+
+def _unavailable(definition: FlagDefinition, levels: Level | Band, reason: str) -> Flag:
+    threshold = levels.red if definition.amber_metric and isinstance(levels, Level) else first_level(levels)
+    return Flag(definition.id, definition.metric, None, threshold, "n/a", reason)
+
+
+def _above(definition: FlagDefinition, value: float, levels: Level | Band, figures: Mapping[str, object]) -> Flag:
+    """Red when the figure (its size, for "absolute above") is above red, amber when above amber."""
+    assert isinstance(levels, Level)
+    show = FILTERS[definition.display]
+    size = abs(value) if definition.rule == "absolute above" else value
+    shown = f"{definition.label} {show(value)}" + (", in absolute value" if definition.rule == "absolute above" else "")
+    for status, level in (("red", levels.red), ("amber", levels.amber)):
+        if level is not None and size > level:
+            reason = f"{shown} above the {status} threshold {show(level)}"
+            return Flag(definition.id, definition.metric, value, level, status, reason)  # type: ignore[arg-type]
+    first = first_level(levels)
+    return Flag(
+        definition.id, definition.metric, value, first, "green", f"{shown} not above the threshold {show(first)}"
+    )
+
+
+def _outside_band(
+    definition: FlagDefinition, value: float, levels: Level | Band, figures: Mapping[str, object]
+) -> Flag:
+    """Red above red_high or below red_low, amber above amber_high or below amber_low."""
+    assert isinstance(levels, Band)
+    show = FILTERS[definition.display]
+    bounds: tuple[tuple[Status, float, float], ...] = (
+        ("red", levels.red_high, levels.red_low),
+        ("amber", levels.amber_high, levels.amber_low),
+    )
+    for status, high, low in bounds:
+        for side, level, crossed in (("above", high, value > high), ("below", low, value < low)):
+            if crossed:
+                reason = f"{definition.label} {show(value)} {side} the {status} threshold {show(level)}"
+                return Flag(definition.id, definition.metric, value, level, status, reason)
+    nearest = levels.amber_high if value >= (levels.amber_high + levels.amber_low) / 2 else levels.amber_low
+    reason = f"{definition.label} {show(value)} within {show(levels.amber_low)} to {show(levels.amber_high)}"
+    return Flag(definition.id, definition.metric, value, nearest, "green", reason)
+
+
+def _count_at_least(
+    definition: FlagDefinition, value: float, levels: Level | Band, figures: Mapping[str, object]
+) -> Flag:
+    """Red when the count is at least red; amber when it (or the `amber_metric` count) is at least amber."""
+    assert isinstance(levels, Level)
+    show = FILTERS[definition.display]
+    count = int(value)
+    what = f"{_counted(count, definition.label)}{definition.where}"
+    if count >= levels.red:
+        reason = f"{what}, at least the red threshold {show(levels.red)}"
+        return Flag(definition.id, definition.metric, count, levels.red, "red", reason)
+    amber_count: int | None = count
+    amber_metric, amber_what = definition.metric, what
+    if definition.amber_metric is not None:
+        other = figure_at(figures, definition.amber_metric)
+        amber_metric, amber_count = definition.amber_metric, None if other is None else int(other)
+        amber_what = _counted(amber_count or 0, definition.amber_label)
+    if levels.amber is not None and amber_count is not None and amber_count >= levels.amber:
+        reason = f"{amber_what}, at least the amber threshold {show(levels.amber)}"
+        return Flag(definition.id, amber_metric, amber_count, levels.amber, "amber", reason)
+    if definition.amber_metric is None:
+        first = first_level(levels)
+        reason = f"{what}, below the threshold {show(first)}"
+        return Flag(definition.id, definition.metric, count, first, "green", reason)
+    reason = f"{what} and {amber_what}, below the thresholds"
+    return Flag(definition.id, definition.metric, count, levels.red, "green", reason)
+
+
+def _counted(count: int, noun: str) -> str:
+    """`count` things named `noun`: no incidents, 1 major incident, 2 major incidents."""
+    return f"{count if count else 'no'} {noun}{'' if count == 1 else 's'}"
+
+
+RULES: dict[RuleKind, Callable[[FlagDefinition, float, Level | Band, Mapping[str, object]], Flag]] = {
+    "above": _above,
+    "absolute above": _above,
+    "change above": _above,
+    "outside band": _outside_band,
+    "count at least": _count_at_least,
+}
+"""How each rule kind judges a figure that is not null."""

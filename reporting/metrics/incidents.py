@@ -24,10 +24,10 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from reporting.config import SeverityThresholds
-from reporting.contract import LENDER_TYPES
+from reporting.contract import LENDER_TYPES, compute_period_bounds
 from reporting.metrics.derivatives import PeakWindow
 from reporting.metrics.partials import Partials
-from reporting.metrics.period import compute_period_bounds, format_timestamp, format_usd
+from reporting.metrics.period import format_timestamp, format_usd
 
 DOWNTIME_CATEGORIES = ("outage", "degraded_service", "withdrawal_halt")
 SEVERITIES = ("major", "significant", "minor")

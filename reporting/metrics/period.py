@@ -1,14 +1,8 @@
-"""The reporting period (a calendar month, UTC) and how instants and dates are written in the output."""
+"""How instants, dates and money are written in the metrics output (the period's bounds are in `reporting.contract`)."""
 
 from __future__ import annotations
 
 import pandas as pd
-
-
-def compute_period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First instant of the month `YYYY-MM` and first instant of the next month, both UTC."""
-    start = pd.Timestamp(f"{period}-01", tz="UTC")
-    return start, start + pd.offsets.MonthBegin(1)
 
 
 def format_timestamp(value: pd.Timestamp) -> str:

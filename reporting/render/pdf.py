@@ -33,8 +33,9 @@ from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from reporting.config import Band, Level, Thresholds
+from reporting.contract import compute_period_bounds
 from reporting.findings import CATALOGUE
-from reporting.metrics.period import compute_period_bounds
+from reporting.metrics.flags import FLAGS, flag_definition
 from reporting.render import charts
 from reporting.render.format import FILTERS, figure_filter, format_shortened
 from reporting.render.model import Report
@@ -67,26 +68,6 @@ HEADLINE_FIGURES = (
     ("incidents", "false_liquidations_usd", "False liquidations", "money"),
 )
 
-FLAG_TITLES = {
-    "oi_concentration": "Open-interest concentration",
-    "liquidation_imbalance": "Liquidation imbalance",
-    "funding_stress": "Funding stress",
-    "high_leverage": "High leverage",
-    "lender_concentration": "Lender concentration",
-    "major_incident": "Major incident",
-    "incident_in_liquidation_window": "Incident in the peak liquidation window",
-    "debt_growth": "Debt growth",
-}
-FLAG_METRIC_FILTERS = {
-    "oi_concentration": "hhi",
-    "liquidation_imbalance": "share",
-    "funding_stress": "share",
-    "high_leverage": "share",
-    "lender_concentration": "hhi",
-    "major_incident": "count",
-    "incident_in_liquidation_window": "count",
-    "debt_growth": "change_pct",
-}
 ENTITY_TYPE_LABELS = {
     "cex": "centralised exchange",
     "dex": "decentralised exchange",
@@ -219,10 +200,10 @@ def build_view(report: Report) -> dict[str, Any]:
         "flags": [
             {
                 **flag,
-                "title": FLAG_TITLES.get(flag["id"], flag["id"]),
-                "kind": FLAG_METRIC_FILTERS.get(flag["id"], "count"),
+                "title": definition.title,
+                "kind": definition.display,
             }
-            for flag in figures["flags"]
+            for flag, definition in zip(figures["flags"], FLAGS, strict=True)
         ],
         "derivatives": build_derivatives(report, figures["derivatives"]),
         "lending": build_lending(report, figures["lending"]),
@@ -311,20 +292,21 @@ def build_derivatives(report: Report, d: dict[str, Any]) -> dict[str, Any]:
         )
         for asset in assets
     ]
-    flags = report.thresholds.flags
+    levels = flag_definition("derivatives.open_interest_hhi").levels(report.thresholds.flags)
+    assert isinstance(levels, Level)
     concentration = [
         {
             "label": "Open interest, HHI",
             "kind": "hhi",
             "value": d["open_interest_hhi"],
-            "band": concentration_band(d["open_interest_hhi"], flags.oi_concentration),
+            "band": concentration_band(d["open_interest_hhi"], levels),
         },
         {"label": "Open interest, top-4 share", "kind": "share", "value": d["open_interest_top4_share"], "band": ""},
         {
             "label": "Liquidations, HHI",
             "kind": "hhi",
             "value": d["liquidations_hhi"],
-            "band": concentration_band(d["liquidations_hhi"], flags.oi_concentration),
+            "band": concentration_band(d["liquidations_hhi"], levels),
         },
     ]
     methods = d["liquidations_method_share"] or {}
@@ -344,7 +326,7 @@ def build_derivatives(report: Report, d: dict[str, Any]) -> dict[str, Any]:
         "venues": venue_rows,
         "assets": asset_rows,
         "concentration": concentration,
-        "bands": {"amber": flags.oi_concentration.amber, "red": flags.oi_concentration.red},
+        "bands": {"amber": levels.amber, "red": levels.red},
         "methods": method_rows,
         "open_interest_chart": _inline(chart_list[0]) if chart_list else None,
         "liquidations_chart": _inline(liquidations_chart) if liquidations_chart else None,
@@ -391,6 +373,8 @@ def _inline(chart: charts.Chart) -> dict[str, Any]:
 def build_lending(report: Report, lending: dict[str, Any]) -> dict[str, Any]:
     """Lender league table, collateral mix, DAT debt per treasury and the composition chart."""
     entity_types = dict(zip(report.partials.entities["entity"], report.partials.entities["entity_type"], strict=True))
+    levels = flag_definition("lending.lender_hhi").levels(report.thresholds.flags)
+    assert isinstance(levels, Level)
     lenders = [
         Row(
             name,
@@ -423,12 +407,9 @@ def build_lending(report: Report, lending: dict[str, Any]) -> dict[str, Any]:
         "collateral": collateral,
         "dat": dat_rows,
         "composition_chart": composition,
-        "bands": {
-            "amber": report.thresholds.flags.lender_concentration.amber,
-            "red": report.thresholds.flags.lender_concentration.red,
-        },
-        "lender_band": concentration_band(lending["lender_hhi"], report.thresholds.flags.lender_concentration),
-        "cefi_band": concentration_band(lending["cefi_lender_hhi"], report.thresholds.flags.lender_concentration),
+        "bands": {"amber": levels.amber, "red": levels.red},
+        "lender_band": concentration_band(lending["lender_hhi"], levels),
+        "cefi_band": concentration_band(lending["cefi_lender_hhi"], levels),
     }
 
 
@@ -541,9 +522,9 @@ def build_quality(report: Report) -> dict[str, Any]:
 def build_thresholds(thresholds: Thresholds) -> dict[str, Any]:
     """The thresholds in force, as rows of the methodology annex."""
     flags = []
-    for flag_id, title in FLAG_TITLES.items():
-        level = getattr(thresholds.flags, flag_id)
-        kind = FLAG_METRIC_FILTERS[flag_id]
+    for definition in FLAGS:
+        flag_id, title, kind = definition.id, definition.title, definition.display
+        level = definition.levels(thresholds.flags)
         if isinstance(level, Band):
             flags.append(
                 {

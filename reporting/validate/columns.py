@@ -444,7 +444,7 @@ class TableCheck:
                 self,
                 rule.code,
                 rule.column,
-                RULE_MESSAGES[rule.code],
+                rule.message,
                 partial(rule.violated, frame),
                 after_column_check=True,
             )
@@ -607,24 +607,4 @@ PARSED_TYPES: dict[str, pa.DataType] = {
     "date": pa.date32(),
     "timestamp": TIMESTAMP_TYPE,
     "boolean": pa.bool_(),
-}
-
-RULE_MESSAGES: dict[str, str] = {
-    "lei-check-digits": "The LEI {value!r} has wrong check digits.",
-    "lei-required": "This entity type must give its LEI.",
-    "jurisdiction-required": "This entity type must give its jurisdiction.",
-    "restatement-reason-required": "restates is set, so restatement_reason is required.",
-    "funding-not-perpetual": "funding_rate is set on a contract that is not a perpetual: {value}.",
-    "funding-interval-required": "funding_rate is set but funding_interval_hours is empty.",
-    "funding-rate-extreme": "funding_rate {value} is above 5 % per interval in absolute value.",
-    "notional-mismatch": "notional_usd {value} differs from quantity x price_usd by more than 0.5 %.",
-    "cross-margin-above-balance": "cross_margin_usd {value} is above balance_usd.",
-    "collateral-zero-secured": "collateral_usd is 0 but collateral_asset is not NONE.",
-    "collateral-unsecured-nonzero": "collateral_asset is NONE but collateral_usd is {value}.",
-    "borrowed-above-supplied": "borrowed_usd {value} is above supplied_usd.",
-    "funded-onchain-above-borrowed": "funded_onchain_usd {value} is above borrowed_usd.",
-    "crypto-backed-above-supply": "crypto_backed_supply_usd {value} is above total_supply_usd.",
-    "maturity-not-after-issue": "maturity_date {value} is not after issue_date.",
-    "detected-before-start": "detected_at {value} is before started_at.",
-    "resolved-before-start": "resolved_at {value} is before started_at.",
 }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -10,7 +12,15 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import ValidationError
 
-from reporting.contract import HEADER_TABLE, RULES_CHECKED, TABLES, TABLES_BY_ENTITY, Header, column_specs
+from reporting.contract import (
+    HEADER_TABLE,
+    RULES_CHECKED,
+    TABLES,
+    TABLES_BY_ENTITY,
+    Header,
+    column_specs,
+    compute_period_bounds,
+)
 from reporting.findings import Finding
 from reporting.ingest.model import RawSubmission, RawTable
 from reporting.validate.columns import PARALLEL_ROWS, InThisThread, RowCheck, TableCheck, run_row_checks
@@ -24,12 +34,6 @@ Each value is bounded already (`PLAUSIBLE_MAGNITUDE`), but many rows at the boun
 up past what the metrics' int64 cents can hold (about 9.2e16 dollars); this bound needs about a
 hundred submissions at the limit before any sum can overflow.
 """
-
-
-def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The first instant of the period and the first instant after it, in UTC."""
-    start = pd.Timestamp(f"{period}-01", tz="UTC")
-    return start, start + pd.offsets.MonthBegin(1)
 
 
 def validate_submission(raw: RawSubmission, period: str | None = None, threads: int = 1) -> ValidatedSubmission:
@@ -60,9 +64,7 @@ def validate_submission(raw: RawSubmission, period: str | None = None, threads: 
         rows = [rule for name, check in checks.items() for rule in check.rule_checks(TABLES[name].rules, tables[name])]
         if header is not None:
             check_table_set(header, raw, log)
-            rows += period_checks(period or header.period, tables, checks)
-            rows += reference_checks(tables, checks)
-            rows += entity_checks(header, tables, checks)
+            rows += cross_table_checks(header, period or header.period, tables, checks)
         run_row_checks(rows, pool)
     if log.capped:
         log.kept.append(
@@ -107,7 +109,7 @@ def check_header(raw: RawSubmission, log: FindingLog, period: str | None) -> Hea
             field = ".".join(str(part) for part in problem["loc"])
             log.add(Finding("value-pattern", raw.header_file, HEADER_TABLE, None, field, None, problem["msg"]))
         return None
-    start, _ = period_bounds(header.period)
+    start, _ = compute_period_bounds(header.period)
     if period is not None and header.period != period:
         log.add(
             Finding(
@@ -176,44 +178,31 @@ def check_table_set(header: Header, raw: RawSubmission, log: FindingLog) -> None
             log.add(Finding("table-empty", raw.tables[name].file, name, message=f"{name} has no rows."))
 
 
-def period_checks(period: str, tables: dict[str, pd.DataFrame], checks: dict[str, TableCheck]) -> list[RowCheck]:
-    """Dates and timestamps inside the period; incidents that started in it or were still open in it."""
-    start, end = period_bounds(period)
-    found: list[RowCheck] = []
-    if "open_interest" in tables:
-        day = tables["open_interest"]["date"]
-        found.append(
-            RowCheck(
-                checks["open_interest"],
-                "outside-period",
-                "date",
-                f"date {{value}} is outside the period {period}.",
-                partial(_outside, day, start.tz_localize(None), end.tz_localize(None)),
-            )
-        )
-    if "liquidations" in tables:
-        ts = tables["liquidations"]["ts"]
-        found.append(
-            RowCheck(
-                checks["liquidations"],
-                "outside-period",
-                "ts",
-                f"ts {{value}} is outside the period {period}.",
-                partial(_outside, ts, start, end),
-            )
-        )
-    if "incidents" in tables:
-        incidents = tables["incidents"]
-        found.append(
-            RowCheck(
-                checks["incidents"],
-                "incident-outside-period",
-                "started_at",
-                f"The incident neither started in {period} nor was open in it (started {{value}}).",
-                lambda: (incidents["started_at"] >= end) | (incidents["resolved_at"] < start),
-            )
-        )
-    return found
+@dataclass(frozen=True)
+class Scope:
+    """What a cross-table rule reads: the submission's typed tables and the period's bounds."""
+
+    tables: dict[str, pd.DataFrame]
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+
+@dataclass(frozen=True)
+class CrossTableRule:
+    """A rule on the rows of `table` that reads more than the row: the period, other tables, the entity type.
+
+    As a `RowRule`, it flags `code` on `column` with `message` (`{value}` stands for the submitted value,
+    `{period}` for the month); its severity is in the catalogue. It runs when `table` and every table of
+    `needs` were sent, and, when `entity_types` is given, only for those entity types.
+    """
+
+    code: str
+    table: str
+    column: str
+    message: str
+    violated: Callable[[Scope], pd.Series | np.ndarray]
+    needs: tuple[str, ...] = ()
+    entity_types: tuple[str, ...] = ()
 
 
 def _outside(values: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series | np.ndarray:
@@ -224,54 +213,98 @@ def _outside(values: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Se
     return (values < start) | (values >= end)
 
 
-def reference_checks(tables: dict[str, pd.DataFrame], checks: dict[str, TableCheck]) -> list[RowCheck]:
-    """Liquidation symbols known to open_interest; incident_id naming a row of incidents."""
-    if "liquidations" not in tables:
-        return []
-    liquidations = tables["liquidations"]
-    found: list[RowCheck] = []
-    if "open_interest" in tables:
-        known = tables["open_interest"]["symbol"].unique()
-        found.append(
-            RowCheck(
-                checks["liquidations"],
-                "symbol-unknown",
-                "symbol",
-                "symbol {value!r} does not appear in open_interest.",
-                lambda: liquidations["symbol"].notna() & ~liquidations["symbol"].isin(known),
-            )
-        )
-    incident_ids = tables["incidents"]["incident_id"].unique() if "incidents" in tables else []
-    found.append(
+def _unknown(values: pd.Series, known: object) -> pd.Series:
+    """Where `values` are set but not among `known`."""
+    return values.notna() & ~values.isin(known)
+
+
+CROSS_TABLE_RULES: tuple[CrossTableRule, ...] = (
+    # The period: dates and timestamps inside it; incidents that started in it or were still open in it.
+    CrossTableRule(
+        "outside-period",
+        "open_interest",
+        "date",
+        "date {value} is outside the period {period}.",
+        lambda s: _outside(s.tables["open_interest"]["date"], s.start.tz_localize(None), s.end.tz_localize(None)),
+    ),
+    CrossTableRule(
+        "outside-period",
+        "liquidations",
+        "ts",
+        "ts {value} is outside the period {period}.",
+        lambda s: _outside(s.tables["liquidations"]["ts"], s.start, s.end),
+    ),
+    CrossTableRule(
+        "incident-outside-period",
+        "incidents",
+        "started_at",
+        "The incident neither started in {period} nor was open in it (started {value}).",
+        lambda s: (s.tables["incidents"]["started_at"] >= s.end) | (s.tables["incidents"]["resolved_at"] < s.start),
+    ),
+    # References: liquidation symbols known to open_interest; incident_id naming a row of incidents.
+    CrossTableRule(
+        "symbol-unknown",
+        "liquidations",
+        "symbol",
+        "symbol {value!r} does not appear in open_interest.",
+        lambda s: _unknown(s.tables["liquidations"]["symbol"], s.tables["open_interest"]["symbol"].unique()),
+        needs=("open_interest",),
+    ),
+    CrossTableRule(
+        "incident-unknown",
+        "liquidations",
+        "incident_id",
+        "incident_id {value!r} is not in this submission's incidents.",
+        lambda s: _unknown(
+            s.tables["liquidations"]["incident_id"],
+            s.tables["incidents"]["incident_id"].unique() if "incidents" in s.tables else [],
+        ),
+    ),
+    # The loans table by who reports it.
+    CrossTableRule(
+        "chain-required",
+        "loans",
+        "chain",
+        "chain is required for DeFi loans.",
+        lambda s: s.tables["loans"]["chain"].isna(),
+        entity_types=("defi_protocol",),
+    ),
+    CrossTableRule(
+        "chain-not-allowed",
+        "loans",
+        "chain",
+        "chain {value!r} is set on a CeFi loan.",
+        lambda s: s.tables["loans"]["chain"].notna(),
+        entity_types=("cefi_lender",),
+    ),
+    CrossTableRule(
+        "supplied-not-allowed",
+        "loans",
+        "supplied_usd",
+        "supplied_usd {value} is set on a CeFi loan.",
+        lambda s: s.tables["loans"]["supplied_usd"].notna(),
+        entity_types=("cefi_lender",),
+    ),
+)
+"""The rules across a submission's tables, in the order their findings are listed."""
+
+
+def cross_table_checks(
+    header: Header, period: str, tables: dict[str, pd.DataFrame], checks: dict[str, TableCheck]
+) -> list[RowCheck]:
+    """The CROSS_TABLE_RULES that apply to this submission, to be run by `run_row_checks`."""
+    start, end = compute_period_bounds(period)
+    scope = Scope(tables, start, end)
+    return [
         RowCheck(
-            checks["liquidations"],
-            "incident-unknown",
-            "incident_id",
-            "incident_id {value!r} is not in this submission's incidents.",
-            lambda: liquidations["incident_id"].notna() & ~liquidations["incident_id"].isin(incident_ids),
+            checks[rule.table],
+            rule.code,
+            rule.column,
+            rule.message.replace("{period}", period),
+            partial(rule.violated, scope),
         )
-    )
-    return found
-
-
-def entity_checks(header: Header, tables: dict[str, pd.DataFrame], checks: dict[str, TableCheck]) -> list[RowCheck]:
-    """Rules of the loans table that depend on who reports it."""
-    if "loans" not in tables:
-        return []
-    loans, check = tables["loans"], checks["loans"]
-    if header.entity_type == "defi_protocol":
-        return [RowCheck(check, "chain-required", "chain", "chain is required for DeFi loans.", loans["chain"].isna)]
-    if header.entity_type == "cefi_lender":
-        return [
-            RowCheck(
-                check, "chain-not-allowed", "chain", "chain {value!r} is set on a CeFi loan.", loans["chain"].notna
-            ),
-            RowCheck(
-                check,
-                "supplied-not-allowed",
-                "supplied_usd",
-                "supplied_usd {value} is set on a CeFi loan.",
-                loans["supplied_usd"].notna,
-            ),
-        ]
-    return []
+        for rule in CROSS_TABLE_RULES
+        if rule.table in tables
+        and all(name in tables for name in rule.needs)
+        and (not rule.entity_types or header.entity_type in rule.entity_types)
+    ]

@@ -1,21 +1,15 @@
-"""Flags: every status reachable, n/a for null metrics, thresholds and reasons."""
+"""Flags: every status reachable, n/a for null metrics, thresholds and reasons, all from the registry."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from reporting.config import Band, Level, load_thresholds
-from reporting.metrics.flags import (
-    compute_flags,
-    flag_above,
-    flag_funding_stress,
-    flag_incident_in_liquidation_window,
-    flag_liquidation_imbalance,
-    flag_major_incident,
-    format_hhi,
-)
+from reporting.config import Band, FlagThresholds, Level, load_thresholds
+from reporting.metrics.flags import FLAGS, RULES, Flag, compute_flags
 
-FLAGS = load_thresholds().flags
+THRESHOLDS = load_thresholds().flags
 FLAG_IDS = [
     "oi_concentration",
     "liquidation_imbalance",
@@ -26,6 +20,25 @@ FLAG_IDS = [
     "incident_in_liquidation_window",
     "debt_growth",
 ]
+EMPTY: dict[str, Any] = {"derivatives": {}, "lending": {}, "incidents": {}, "changes": {}}
+
+
+def flag_on(
+    flag_id: str, figures: dict[str, Any], thresholds: FlagThresholds = THRESHOLDS, has_prior: bool = True
+) -> Flag:
+    """The flag `flag_id` computed on `figures` (sections missing from them are empty)."""
+    flags = compute_flags({**EMPTY, **figures}, has_prior=has_prior, thresholds=thresholds)
+    return next(flag for flag in flags if flag.id == flag_id)
+
+
+def with_levels(flag_id: str, levels: Level | Band) -> FlagThresholds:
+    return FlagThresholds(**{**THRESHOLDS.__dict__, flag_id: levels})
+
+
+def test_registry_lists_the_specification_flags_in_order_with_a_known_rule() -> None:
+    assert [definition.id for definition in FLAGS] == FLAG_IDS
+    assert all(definition.rule in RULES for definition in FLAGS)
+    assert [field for field in FlagThresholds.__dataclass_fields__] == FLAG_IDS
 
 
 @pytest.mark.parametrize(
@@ -33,15 +46,27 @@ FLAG_IDS = [
     [(3412.0, "red", 2500), (2500.0, "amber", 1500), (1500.0, "green", 1500), (None, "n/a", 1500)],
 )
 def test_hhi_flag_statuses(value: float | None, status: str, threshold: float) -> None:
-    flag = flag_above(
-        "oi_concentration", "derivatives.open_interest_hhi", value, FLAGS.oi_concentration, "HHI", format_hhi
+    flag = flag_on("oi_concentration", {"derivatives": {"open_interest_hhi": value}})
+    assert (flag.status, flag.threshold, flag.value, flag.metric) == (
+        status,
+        threshold,
+        value,
+        "derivatives.open_interest_hhi",
     )
-    assert (flag.status, flag.threshold, flag.value) == (status, threshold, value)
 
 
 def test_hhi_flag_reason() -> None:
-    flag = flag_above("x", "m", 3412.0, Level(red=2500, amber=1500), "HHI", format_hhi)
-    assert flag.reason == "HHI 3,412 above the red threshold 2,500"
+    flag = flag_on("lender_concentration", {"lending": {"lender_hhi": 3412.0}})
+    assert flag.reason == "lender HHI 3,412 above the red threshold 2,500"
+
+
+def test_above_without_amber_level_is_green_up_to_red() -> None:
+    thresholds = with_levels("high_leverage", Level(red=0.25, amber=None))
+    at_red = flag_on("high_leverage", {"derivatives": {"high_leverage_oi_share": 0.25}}, thresholds)
+    above = flag_on("high_leverage", {"derivatives": {"high_leverage_oi_share": 0.2501}}, thresholds)
+    assert (at_red.status, at_red.threshold) == ("green", 0.25)
+    assert at_red.reason == "share of open interest at 25x leverage or more 25.0 % not above the threshold 25.0 %"
+    assert above.status == "red"
 
 
 @pytest.mark.parametrize(
@@ -58,75 +83,95 @@ def test_hhi_flag_reason() -> None:
     ],
 )
 def test_liquidation_imbalance(share: float | None, status: str, threshold: float) -> None:
-    flag = flag_liquidation_imbalance(share, FLAGS.liquidation_imbalance)
+    flag = flag_on("liquidation_imbalance", {"derivatives": {"liquidations_long_share": share}})
     assert (flag.status, flag.threshold) == (status, threshold)
 
 
 def test_liquidation_imbalance_reason_names_the_side() -> None:
-    flag = flag_liquidation_imbalance(0.15, Band(red_high=0.8, red_low=0.2, amber_high=0.65, amber_low=0.35))
+    flag = flag_on("liquidation_imbalance", {"derivatives": {"liquidations_long_share": 0.15}})
     assert flag.reason == "long share of liquidations 15.0 % below the red threshold 20.0 %"
+    flag = flag_on("liquidation_imbalance", {"derivatives": {"liquidations_long_share": 0.5}})
+    assert flag.reason == "long share of liquidations 50.0 % within 35.0 % to 65.0 %"
 
 
 @pytest.mark.parametrize(
     ("rate", "status"), [(-0.7, "red"), (0.61, "red"), (-0.45, "amber"), (0.3, "green"), (0.0, "green"), (None, "n/a")]
 )
 def test_funding_stress_uses_absolute_value(rate: float | None, status: str) -> None:
-    flag = flag_funding_stress(rate, FLAGS.funding_stress)
+    flag = flag_on("funding_stress", {"derivatives": {"funding_rate_annualized": rate}})
     assert flag.status == status
     assert flag.value == rate
 
 
 def test_funding_stress_reason() -> None:
-    flag = flag_funding_stress(-0.45, FLAGS.funding_stress)
-    assert flag.reason == "annualized funding rate -45.0 %, in absolute value above the amber threshold 30.0 %"
+    flag = flag_on("funding_stress", {"derivatives": {"funding_rate_annualized": -0.45}})
+    assert flag.reason == "annualized funding rate \u221245.0 %, in absolute value above the amber threshold 30.0 %"
 
 
 @pytest.mark.parametrize(
     ("by_severity", "status", "metric", "value"),
     [
         ({"major": 2, "significant": 5, "minor": 0}, "red", "incidents.by_severity.major", 2),
+        ({"major": 1, "significant": 0, "minor": 0}, "red", "incidents.by_severity.major", 1),
         ({"major": 0, "significant": 1, "minor": 3}, "amber", "incidents.by_severity.significant", 1),
         ({"major": 0, "significant": 0, "minor": 3}, "green", "incidents.by_severity.major", 0),
         (None, "n/a", "incidents.by_severity.major", None),
     ],
 )
 def test_major_incident(by_severity: dict | None, status: str, metric: str, value: int | None) -> None:
-    flag = flag_major_incident(by_severity, FLAGS.major_incident)
+    flag = flag_on("major_incident", {"incidents": {"by_severity": by_severity}})
     assert (flag.status, flag.metric, flag.value) == (status, metric, value)
 
 
-def test_major_incident_reason() -> None:
-    flag = flag_major_incident({"major": 1, "significant": 0, "minor": 0}, FLAGS.major_incident)
-    assert flag.reason == "1 major incident, at least the red threshold 1"
+def test_major_incident_reasons() -> None:
+    red = flag_on("major_incident", {"incidents": {"by_severity": {"major": 1, "significant": 0, "minor": 0}}})
+    green = flag_on("major_incident", {"incidents": {"by_severity": {"major": 0, "significant": 0, "minor": 2}}})
+    assert red.reason == "1 major incident, at least the red threshold 1"
+    assert green.reason == "no major incidents and no significant incidents, below the thresholds"
 
 
 @pytest.mark.parametrize(
-    ("count", "level", "status"),
+    ("count", "level", "status", "threshold"),
     [
-        (1, Level(red=1, amber=None), "red"),
-        (0, Level(red=1, amber=None), "green"),
-        (None, Level(red=1, amber=None), "n/a"),
-        (1, Level(red=2, amber=1), "amber"),
+        (1, Level(red=1, amber=None), "red", 1),
+        (0, Level(red=1, amber=None), "green", 1),
+        (None, Level(red=1, amber=None), "n/a", 1),
+        (1, Level(red=2, amber=1), "amber", 1),
+        (0, Level(red=2, amber=1), "green", 1),
+        (2, Level(red=2, amber=1), "red", 2),
     ],
 )
-def test_incident_in_liquidation_window(count: int | None, level: Level, status: str) -> None:
-    assert flag_incident_in_liquidation_window(count, level).status == status
+def test_incident_in_liquidation_window(count: int | None, level: Level, status: str, threshold: int) -> None:
+    thresholds = with_levels("incident_in_liquidation_window", level)
+    flag = flag_on("incident_in_liquidation_window", {"incidents": {"in_peak_liquidation_window": count}}, thresholds)
+    assert (flag.status, flag.threshold) == (status, threshold)
+
+
+def test_incident_in_liquidation_window_reason() -> None:
+    flag = flag_on("incident_in_liquidation_window", {"incidents": {"in_peak_liquidation_window": 0}})
+    assert flag.reason == "no incidents in the peak 24-hour liquidation window, below the threshold 1"
 
 
 def test_all_flags_in_spec_order_and_na_without_data() -> None:
-    empty = {"derivatives": {}, "lending": {}, "incidents": {}}
-    flags = compute_flags(empty, debt_change_pct=None, has_prior=False, thresholds=FLAGS)
+    flags = compute_flags(EMPTY, has_prior=False, thresholds=THRESHOLDS)
     assert [flag.id for flag in flags] == FLAG_IDS
     assert {flag.status for flag in flags} == {"n/a"}
     assert flags[-1].reason == "change in total industry debt not available (no prior period given)"
 
 
+def test_debt_growth_null_with_a_prior_says_why() -> None:
+    flag = flag_on("debt_growth", {}, has_prior=True)
+    assert flag.reason == (
+        "change in total industry debt not available (total industry debt not available in both periods)"
+    )
+
+
 @pytest.mark.parametrize(("change_pct", "status"), [(0.30, "red"), (0.25, "amber"), (0.10, "green"), (-0.5, "green")])
 def test_debt_growth(change_pct: float, status: str) -> None:
-    empty = {"derivatives": {}, "lending": {}, "incidents": {}}
-    flags = compute_flags(empty, debt_change_pct=change_pct, has_prior=True, thresholds=FLAGS)
-    assert flags[-1].status == status
-    assert flags[-1].metric == "changes.lending.total_industry_debt_usd.change_pct"
+    changes = {"lending": {"total_industry_debt_usd": {"change_pct": change_pct}}}
+    flag = flag_on("debt_growth", {"changes": changes})
+    assert flag.status == status
+    assert flag.metric == "changes.lending.total_industry_debt_usd.change_pct"
 
 
 def test_every_status_reachable_through_compute_flags() -> None:
@@ -139,6 +184,7 @@ def test_every_status_reachable_through_compute_flags() -> None:
         },
         "lending": {"lender_hhi": 1600.0},  # amber
         "incidents": {"by_severity": {"major": 0, "significant": 0, "minor": 1}, "in_peak_liquidation_window": 1},
+        "changes": {"lending": {"total_industry_debt_usd": {"change_pct": 0.5}}},
     }
-    flags = compute_flags(figures, debt_change_pct=0.5, has_prior=True, thresholds=FLAGS)
+    flags = compute_flags(figures, has_prior=True, thresholds=THRESHOLDS)
     assert [flag.status for flag in flags] == ["red", "amber", "green", "n/a", "amber", "green", "red", "red"]

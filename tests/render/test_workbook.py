@@ -239,7 +239,7 @@ def test_two_builds_are_byte_identical(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_conventions_formats_tables_protection(built: tuple[Any, bytes]) -> None:
-    _, data = built
+    report, data = built
     workbook = load_workbook(BytesIO(data))
     assert workbook.sheetnames[:3] == ["README", "Summary", "Flags"]
     for required in ("Validation", "Lineage", "Incidents", "Liquidation windows", "Loans", "DAT debt"):
@@ -260,7 +260,18 @@ def test_conventions_formats_tables_protection(built: tuple[Any, bytes]) -> None
     assert "Liquidation windows" in cell_of(workbook, "derivatives_peak_24h_liquidations_total_usd").value
     severity = workbook["Incidents"]["AC2"].value
     assert severity.startswith("=IF(") and "major" in severity
-    assert "Flags!$C$" in workbook["Incidents"]["U2"].value
+    # Cells read across sheets are named, not addressed: the thresholds on Flags, the period on Summary.
+    assert "incident_severity_clients_affected_pct" in workbook["Incidents"]["U2"].value
+    assert "period_end" in workbook["Incidents"]["R2"].value
+    named = {
+        "incident_severity_clients_affected_pct": report.thresholds.incident_severity.clients_affected_pct,
+        "incident_severity_data_loss": report.thresholds.incident_severity.data_loss,
+        "period_start": datetime(2025, 11, 1),
+        "period_end": datetime(2025, 12, 1),
+    }
+    for name, expected in named.items():
+        ((sheet, ref),) = workbook.defined_names[name].destinations
+        assert workbook[sheet][ref.replace("$", "")].value == expected, name
     lineage = [
         row for row in workbook["Lineage"].iter_rows(values_only=True) if row and row[1] and len(str(row[1])) == 64
     ]
