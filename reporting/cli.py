@@ -5,22 +5,48 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from reporting import __version__, pipeline
-from reporting.config import ConfigError, default_thresholds_toml, load_limits
-from reporting.contract import TABLES_BY_ENTITY
-from reporting.render.model import ReportOptions
-from reporting.render.validation import render_catalogue_markdown, render_validation_text, validation_to_dict
-from reporting.sample.generate import MIN_LIQUIDATIONS
+from reporting import __version__
+
+# pandas, pyarrow, openpyxl, pydantic and the renderers are imported inside the commands that use them, so that
+# `riskreport --help` and a mistyped option answer at once.
+
+if TYPE_CHECKING:
+    from reporting import pipeline
+    from reporting.history.store import History
 
 
 def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", value):
         raise click.BadParameter("use the form YYYY-MM, e.g. 2025-11")
+    return value
+
+
+def _jobs_default() -> int:
+    from reporting.pipeline import default_jobs
+
+    return default_jobs()
+
+
+def _entity_type(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from reporting.contract import TABLES_BY_ENTITY
+
+    if value not in TABLES_BY_ENTITY:
+        raise click.BadParameter(f"{value!r} is not one of {', '.join(TABLES_BY_ENTITY)}.")
+    return value
+
+
+def _liquidations(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    from reporting.sample.generate import MIN_LIQUIDATIONS
+
+    if value < MIN_LIQUIDATIONS:
+        raise click.BadParameter(f"{value} is below the {MIN_LIQUIDATIONS} that the surge needs.")
     return value
 
 
@@ -38,7 +64,7 @@ JOBS = click.option(
     "--jobs",
     type=click.IntRange(min=1),
     metavar="N",
-    default=pipeline.default_jobs,
+    default=_jobs_default,
     show_default="the number of cores",
     help="Validate up to N submissions at once (validate: in worker processes; build: in threads), or one "
     "submission in N threads; above 1, build also renders the PDF beside the workbook.",
@@ -66,6 +92,10 @@ def validate(path: Path, period: str | None, output: str, config: Path | None, j
 
     Exits 0 when every submission is accepted and 1 when any is rejected.
     """
+    from reporting import pipeline
+    from reporting.config import ConfigError, load_limits
+    from reporting.render.validation import render_validation_text, validation_to_dict
+
     try:
         limits = load_limits(config)
     except ConfigError as error:
@@ -78,58 +108,125 @@ def validate(path: Path, period: str | None, output: str, config: Path | None, j
     sys.exit(1 if any(s.status == "rejected" for s in submissions) else 0)
 
 
+HISTORY = click.option(
+    "--history",
+    metavar="PATH|URL",
+    help="The history store: an SQLite file, or a PostgreSQL URL (postgresql+psycopg://user@host/db). "
+    "Default: history.sqlite in --out.",
+)
+CONFIG = click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A thresholds TOML file (flag and incident-severity thresholds, the stress-hour multiple, the stress "
+    "scenarios, limits on submitted files).",
+)
+STRICT = click.option("--strict", is_flag=True, help="Fail (exit 1) and write nothing if any submission is rejected.")
+FINAL = click.option("--final/--draft", default=False, show_default=True, help="Mark the report FINAL, or DRAFT.")
+CLASSIFICATION = click.option(
+    "--classification", default="RESTRICTED", show_default=True, help="The label of the running header."
+)
+AUTHORITY = click.option(
+    "--authority", default="Supervisory Authority", show_default=True, help="The issuing authority."
+)
+OUT = click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for the outputs."
+)
+
+
+def _build_options(function: Callable[..., None]) -> Callable[..., None]:
+    """The options that `build` and `backfill` share."""
+    for option in reversed((OUT, HISTORY, CONFIG, STRICT, FINAL, CLASSIFICATION, AUTHORITY, JOBS)):
+        function = option(function)
+    return function
+
+
 @cli.command()
 @click.argument("submissions", type=click.Path(exists=True, path_type=Path))
 @click.option("--period", callback=_period, metavar="YYYY-MM", required=True, help="The month being reported.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for the outputs.")
 @click.option(
     "--prior",
     type=click.Path(exists=True, path_type=Path),
-    help="The prior month's metrics JSON, or its submissions folder, for the changes section.",
+    help="The prior month's metrics JSON, or its submissions folder, for the changes section "
+    "(default: the prior month's latest build in the history).",
 )
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A thresholds TOML file (flag and incident-severity thresholds, limits on submitted files).",
-)
-@click.option("--strict", is_flag=True, help="Fail (exit 1) and write nothing if any submission is rejected.")
-@click.option("--final/--draft", default=False, show_default=True, help="Mark the report FINAL, or DRAFT.")
-@click.option("--classification", default="RESTRICTED", show_default=True, help="The label of the running header.")
-@click.option("--authority", default="Supervisory Authority", show_default=True, help="The issuing authority.")
-@JOBS
-def build(
-    submissions: Path,
-    period: str,
-    out: Path,
-    prior: Path | None,
-    config: Path | None,
-    strict: bool,
-    final: bool,
-    classification: str,
-    authority: str,
-    jobs: int,
-) -> None:
-    """Build the report of PERIOD from the SUBMISSIONS folder into --out.
+@_build_options
+def build(submissions: Path, period: str, prior: Path | None, **options: Any) -> None:
+    """Build the report of PERIOD from the SUBMISSIONS folder into --out, and record it in the history.
 
     Writes report-<period>.pdf, report-<period>.xlsx, metrics-<period>.json,
     validation-<period>.json and manifest-<period>.json. Rejected submissions stay
     out of the figures and are listed; they do not stop the build unless --strict.
+    The build is recorded in the history (--history; by default history.sqlite in
+    --out), from which the trends and, without --prior, the changes are taken.
     """
-    presentation = ReportOptions(final=final, classification=classification, authority=authority)
+    from reporting import pipeline
+
+    with _build_faults():
+        result = pipeline.run_build(submissions, period, prior=prior, progress=show_progress, **_run_options(options))
+    _report_build(period, result)
+
+
+@cli.command()
+@click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--from", "first", callback=_period, metavar="YYYY-MM", required=True, help="The first month.")
+@click.option("--to", "last", callback=_period, metavar="YYYY-MM", required=True, help="The last month.")
+@click.option(
+    "--reports",
+    type=click.Choice(["all", "last"]),
+    default="all",
+    show_default=True,
+    help="Make the PDF and the workbook of every month, or of the last month only "
+    "(the others get their JSON outputs and their place in the history).",
+)
+@_build_options
+def backfill(root: Path, first: str, last: str, reports: str, **options: Any) -> None:
+    """Build every month folder ROOT/YYYY-MM from --from to --to, in order, into one history.
+
+    Each month's outputs are written into --out as `build` writes them, and each month's
+    prior is taken from the history. Every month folder must exist.
+    """
+
+    def months(periods: list[str]) -> Iterator[str]:
+        if not sys.stderr.isatty():
+            yield from periods
+            return
+        with click.progressbar(periods, label="Building", file=sys.stderr, item_show_func=str) as bar:
+            yield from bar
+
+    from reporting import pipeline
+
+    with _build_faults():
+        for period, result in pipeline.run_backfill(
+            root, first, last, months=months, documents=reports, **_run_options(options)
+        ):
+            _report_build(period, result)
+
+
+def _run_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The shared build options, as `pipeline.run_build` takes them."""
+    from reporting.render.model import ReportOptions
+
+    presentation = ReportOptions(
+        final=options.pop("final"),
+        classification=options.pop("classification"),
+        authority=options.pop("authority"),
+    )
+    return {**options, "presentation": presentation}
+
+
+@contextmanager
+def _build_faults() -> Iterator[None]:
+    from reporting import pipeline
+    from reporting.config import ConfigError
+    from reporting.history import HistoryError
+
     try:
-        result = pipeline.run_build(
-            submissions,
-            period,
-            out,
-            prior=prior,
-            config=config,
-            strict=strict,
-            presentation=presentation,
-            progress=show_progress,
-            jobs=jobs,
-        )
-    except (pipeline.BuildError, ConfigError) as error:
+        yield
+    except (pipeline.BuildError, ConfigError, HistoryError) as error:
         raise click.ClickException(str(error)) from None
+
+
+def _report_build(period: str, result: pipeline.BuildResult) -> None:
     counts = {
         status: sum(s.status == status for s in result.submissions) for status in ("accepted", "rejected", "restated")
     }
@@ -144,18 +241,100 @@ def build(
         sys.exit(1)
     for path in result.written:
         click.echo(f"wrote {path}")
+    state = "recorded" if result.recorded else "already recorded (same inputs and options)"
+    click.echo(f"{state} in the history as {period} revision {result.revision}")
+
+
+@cli.group()
+def history() -> None:
+    """Read the history of builds: periods and revisions, one figure's series, figures for analysts."""
+
+
+HISTORY_ARGUMENT = click.argument("store", metavar="HISTORY")
+
+
+@history.command("list")
+@HISTORY_ARGUMENT
+def history_list(store: str) -> None:
+    """List every period and revision of the HISTORY file (or PostgreSQL URL)."""
+    with _history_faults(), open_store(store) as opened:
+        builds = opened.list_builds()
+    if builds.empty:
+        click.echo("The history holds no build.")
+        return
+    click.echo(f"{'period':8} {'revision':>8}  {'run at':20}  {'tool':8}  accepted rejected restated  inputs")
+    for row in builds.itertuples():
+        click.echo(
+            f"{row.period:8} {row.revision:>8}  {row.run_at:20}  {row.tool_version:8}  "
+            f"{row.accepted:>8} {row.rejected:>8} {row.restated:>8}  {row.fingerprint[:12]}"
+        )
+
+
+@history.command("series")
+@HISTORY_ARGUMENT
+@click.argument("figure", metavar="PATH")
+@click.option("--all-revisions", is_flag=True, help="Every revision of each period, not only the latest.")
+def history_series(store: str, figure: str, all_revisions: bool) -> None:
+    """Show one figure (a dotted PATH of the metrics JSON, e.g. lending.total_industry_debt_usd) period by period."""
+    import pandas as pd
+
+    with _history_faults(), open_store(store) as opened:
+        rows = opened.read_figures(figure, latest=not all_revisions)
+    if rows.empty:
+        raise click.ClickException(f"no figure {figure!r} in the history; see `riskreport history export` for paths")
+    for row in rows.itertuples():
+        value = row.text if pd.isna(row.value) else f"{row.value:,.15g}"
+        click.echo(f"{row.period}  revision {row.revision}  {'' if value is None else value}")
+
+
+@history.command("export")
+@HISTORY_ARGUMENT
+# The formats of reporting.history.export.EXPORT_FORMATS, named here so that --help imports no history module.
+@click.option(
+    "--format", "file_format", type=click.Choice(("csv", "parquet", "json")), default="csv", show_default=True
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write.")
+@click.option("--latest", is_flag=True, help="Only the latest revision of each period.")
+def history_export(store: str, file_format: str, out: Path, latest: bool) -> None:
+    """Export every figure of the HISTORY as rows (period, revision, path, value, text)."""
+    with _history_faults(), open_store(store) as opened:
+        figures = opened.read_figures(latest=latest)
+    from reporting.history.export import export_figures
+
+    click.echo(export_figures(figures, out, file_format))
+
+
+def open_store(store: str) -> History:
+    """The history at a path or URL, to read (SQLAlchemy and Alembic are imported here: ~0.35 s)."""
+    from reporting.history.store import open_history
+
+    return open_history(store, create=False)
+
+
+@contextmanager
+def _history_faults() -> Iterator[None]:
+    from reporting.history import HistoryError
+
+    try:
+        yield
+    except HistoryError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @cli.command()
 @click.option("--defaults", is_flag=True, required=True, help="Print the default thresholds file.")
 def config(defaults: bool) -> None:
     """Print the thresholds configuration file with the defaults of the metrics specification."""
+    from reporting.config import default_thresholds_toml
+
     click.echo(default_thresholds_toml(), nl=False)
 
 
 @cli.command()
 def codes() -> None:
     """Print the catalogue of finding codes, with their severity and how to fix each."""
+    from reporting.render.validation import render_catalogue_markdown
+
     click.echo(render_catalogue_markdown(), nl=False)
 
 
@@ -163,15 +342,20 @@ def codes() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"), show_default=True)
 def schema(out: Path) -> None:
     """Write the JSON Schema of the header and of every table."""
+    from reporting import pipeline
+
     for path in pipeline.write_schemas(out):
         click.echo(path)
 
 
 @cli.command()
-@click.argument("entity_type", type=click.Choice(sorted(TABLES_BY_ENTITY)))
+@click.argument("entity_type", metavar="ENTITY_TYPE", callback=_entity_type)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The .xlsx to write.")
 def template(entity_type: str, out: Path) -> None:
-    """Write the blank submission workbook that an entity of ENTITY_TYPE fills in."""
+    """Write the blank submission workbook that an entity of ENTITY_TYPE fills in.
+
+    ENTITY_TYPE is one of: cex, dex, cefi_lender, defi_protocol, cdp_issuer, dat.
+    """
     from reporting.template import write_template
 
     click.echo(write_template(entity_type, out))
@@ -183,10 +367,11 @@ def template(entity_type: str, out: Path) -> None:
 @click.option("--seed", type=int, default=7, show_default=True, help="The same seed gives the same files.")
 @click.option(
     "--liquidations",
-    type=click.IntRange(min=MIN_LIQUIDATIONS),
+    type=int,
     default=20_000,
     show_default=True,
-    help="Liquidation events across all venues.",
+    callback=_liquidations,
+    help="Liquidation events across all venues (at least 200).",
 )
 def sample(period: str, out: Path, seed: int, liquidations: int) -> None:
     """Generate a deterministic, realistic submissions folder for a period."""
@@ -224,6 +409,7 @@ def serve(root: Path, register: Path, users: Path, config: Path | None, host: st
     """Run the submission portal: firms upload and fix their submissions, supervisors watch and build the month."""
     import uvicorn
 
+    from reporting.config import ConfigError, load_limits
     from reporting.portal.app import create_app
     from reporting.portal.users import UsersError, load_users
 

@@ -54,6 +54,10 @@ class FlagThresholds:
     major_incident: Level
     incident_in_liquidation_window: Level
     debt_growth: Level
+    adl_activation: Level
+    false_liquidations: Level
+    cross_margin_cascade: Level
+    self_priced_collateral: Level
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,30 @@ class SeverityThresholds:
 
 
 @dataclass(frozen=True)
+class LiquidationSettings:
+    """How stress hours are told apart: an hour whose liquidation total exceeds `stress_multiple` × the
+    median hourly total of the period (the mean when that median is 0)."""
+
+    stress_multiple: float
+
+
+@dataclass(frozen=True)
+class ScenarioSettings:
+    """The stress scenarios: the price shocks applied (ascending, 0 < s < 1) and the collateral assets
+    that are not shocked (stablecoins, written as their issuers write them)."""
+
+    shocks: tuple[float, ...]
+    stable_assets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Thresholds:
-    """Every threshold the report applies."""
+    """Every threshold and setting the report applies."""
 
     flags: FlagThresholds
     incident_severity: SeverityThresholds
+    liquidations: LiquidationSettings
+    scenarios: ScenarioSettings
 
     def to_dict(self) -> dict[str, Any]:
         """The thresholds in the layout of the TOML file (for the run manifest); unset levels are left out."""
@@ -83,6 +106,7 @@ class Thresholds:
         for levels in data["flags"].values():
             for key in [k for k, v in levels.items() if v is None]:
                 del levels[key]
+        data["scenarios"] = {key: list(values) for key, values in data["scenarios"].items()}
         return data
 
 
@@ -102,6 +126,10 @@ FLAG_KEYS: dict[str, dict[str, ValueKind]] = {
     "major_incident": {"red": "count", "amber": "count"},
     "incident_in_liquidation_window": {"red": "count", "amber": "count"},
     "debt_growth": {"red": "number", "amber": "number"},
+    "adl_activation": {"red": "number", "amber": "number"},
+    "false_liquidations": {"red": "number", "amber": "number"},
+    "cross_margin_cascade": {"red": "number", "amber": "number"},
+    "self_priced_collateral": {"red": "number", "amber": "number"},
 }
 OPTIONAL = {("incident_in_liquidation_window", "amber")}
 SEVERITY_KEYS: dict[str, ValueKind] = {
@@ -114,6 +142,15 @@ SEVERITY_KEYS: dict[str, ValueKind] = {
     "economic_impact_usd": "number",
     "data_loss": "switch",
 }
+LIQUIDATION_KEYS: dict[str, ValueKind] = {"stress_multiple": "number"}
+SCENARIO_KEYS: dict[str, ValueKind | Literal["list"]] = {"shocks": "list", "stable_assets": "list"}
+SETTING_KEYS: dict[str, dict[str, Any]] = {
+    "incident_severity": SEVERITY_KEYS,
+    "liquidations": LIQUIDATION_KEYS,
+    "scenarios": SCENARIO_KEYS,
+}
+"""The sections of single settings (not flags, not limits) and what each key may hold."""
+SECTIONS = ("flags", *SETTING_KEYS, "limits")
 
 
 def default_thresholds_toml() -> str:
@@ -193,20 +230,19 @@ def _overlay(settings: dict[str, Any], user: dict[str, Any], source: str) -> Non
                             f"{source}: unknown key 'flags.{flag_id}.{key}' (known keys: {', '.join(kinds)})"
                         )
                     target[key] = _check_value(value, kinds[key], f"flags.{flag_id}.{key}", source)
-        elif section == "incident_severity":
-            _require_table(content, "incident_severity", source)
+        elif section in SETTING_KEYS:
+            # Values are checked here where their kind is one of ValueKind; the scenarios' lists when built.
+            kinds = SETTING_KEYS[section]
+            _require_table(content, section, source)
             for key, value in content.items():
-                if key not in SEVERITY_KEYS:
-                    raise ConfigError(
-                        f"{source}: unknown key 'incident_severity.{key}' (known keys: {', '.join(SEVERITY_KEYS)})"
-                    )
-                settings["incident_severity"][key] = _check_value(
-                    value, SEVERITY_KEYS[key], f"incident_severity.{key}", source
+                if key not in kinds:
+                    raise ConfigError(f"{source}: unknown key '{section}.{key}' (known keys: {', '.join(kinds)})")
+                kind = kinds[key]
+                settings[section][key] = (
+                    value if kind == "list" else _check_value(value, kind, f"{section}.{key}", source)
                 )
         elif section != "limits":  # limits are read by load_limits
-            raise ConfigError(
-                f"{source}: unknown section '{section}' (known sections: flags, incident_severity, limits)"
-            )
+            raise ConfigError(f"{source}: unknown section '{section}' (known sections: {', '.join(SECTIONS)})")
 
 
 def _require_table(value: object, name: str, source: str) -> None:
@@ -270,4 +306,34 @@ def _build_thresholds(settings: dict[str, Any], source: str) -> Thresholds:
     return Thresholds(
         flags=FlagThresholds(**flag_levels),  # type: ignore[arg-type]
         incident_severity=SeverityThresholds(**severity_values),  # type: ignore[arg-type]
+        liquidations=_build_liquidation_settings(settings.get("liquidations", {}), source),
+        scenarios=_build_scenario_settings(settings.get("scenarios", {}), source),
     )
+
+
+def _build_liquidation_settings(values: dict[str, Any], source: str) -> LiquidationSettings:
+    if "stress_multiple" not in values:
+        raise ConfigError(f"{source}: 'liquidations.stress_multiple' is missing")
+    multiple = _check_value(values["stress_multiple"], "number", "liquidations.stress_multiple", source)
+    if multiple <= 0:
+        raise ConfigError(f"{source}: 'liquidations.stress_multiple' must be greater than 0, not {multiple!r}")
+    return LiquidationSettings(stress_multiple=float(multiple))
+
+
+def _build_scenario_settings(values: dict[str, Any], source: str) -> ScenarioSettings:
+    """The shocks (a non-empty list of numbers 0 < s < 1, distinct at two decimals, which key them in the
+    metrics) in ascending order, and the stable assets (a list of tickers)."""
+    for key in SCENARIO_KEYS:
+        if key not in values:
+            raise ConfigError(f"{source}: 'scenarios.{key}' is missing")
+    shocks, stable = values["shocks"], values["stable_assets"]
+    if not isinstance(shocks, list) or not shocks:
+        raise ConfigError(f"{source}: 'scenarios.shocks' must be a non-empty list of numbers, not {shocks!r}")
+    checked = [float(_check_value(shock, "number", "scenarios.shocks", source)) for shock in shocks]
+    if any(not 0 < shock < 1 for shock in checked):
+        raise ConfigError(f"{source}: 'scenarios.shocks' must lie between 0 and 1 (0.10 = a 10 % fall), not {shocks!r}")
+    if len({f"{shock:.2f}" for shock in checked}) < len(checked):
+        raise ConfigError(f"{source}: 'scenarios.shocks' must differ at two decimals (they are keyed so): {shocks!r}")
+    if not isinstance(stable, list) or not all(isinstance(asset, str) and asset for asset in stable):
+        raise ConfigError(f"{source}: 'scenarios.stable_assets' must be a list of tickers, not {stable!r}")
+    return ScenarioSettings(shocks=tuple(sorted(checked)), stable_assets=tuple(stable))

@@ -1,4 +1,4 @@
-"""The submission contract, version 1.0: pydantic models for the header and every table.
+"""The submission contract, version 1.1: pydantic models for the header and every table.
 
 These models are the single source of truth for the submission format. The JSON Schema files in
 `schemas/`, the column-wise checks of `reporting.validate`, the blank submission templates and the
@@ -27,17 +27,19 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 
 from reporting.findings import CATALOGUE
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+"""The format version that new submissions and templates are written in; 1.0 submissions stay valid."""
+SchemaVersion = Literal["1.0", "1.1"]
 
 # Value types of the format ("Value conventions").
 Money = Annotated[Decimal, Field(decimal_places=2, allow_inf_nan=False)]
 Price = Annotated[Decimal, Field(gt=0, decimal_places=8, allow_inf_nan=False)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
 Pct = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-TICKER_PATTERN = r"^[A-Z0-9]{1,20}$"
-TICKER_OR_ALL_PATTERN = r"^([A-Z0-9]{1,20}|ALL)$"
-TICKER_PATTERNS = (TICKER_PATTERN, TICKER_OR_ALL_PATTERN)
-Ticker = Annotated[str, Field(pattern=TICKER_PATTERN, description="ticker, upper case")]
+TICKER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.]{0,19}$"
+"""A ticker (1.1): 1-20 of A-Z a-z 0-9 '.', from a letter or digit, as the asset's issuer writes it (weETH, USDC.e).
+Tickers compare exactly; the reserved words ALL and NONE have their meaning in upper case only."""
+Ticker = Annotated[str, Field(pattern=TICKER_PATTERN, description="ticker, as its issuer writes it")]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Timestamp = AwareDatetime
 
@@ -145,7 +147,7 @@ def lei_checksum_valid(lei: str) -> bool:
 class Header(ContractModel):
     """The submission header (`submission.json`, the `submission` sheet or the `submission` key)."""
 
-    schema_version: Literal["1.0"] = Field(description="Version of the submission format: always 1.0.")
+    schema_version: SchemaVersion = Field(description="Version of the submission format: 1.0 or 1.1.")
     submission_id: Annotated[
         str,
         Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
@@ -233,7 +235,9 @@ class OpenInterestRow(ContractModel):
         description="The venue's own instrument symbol, e.g. BTCUSDT, 1 to 64 characters; each (date, symbol) pair "
         "appears once."
     )
-    base_asset: Ticker = Field(description="Ticker of the underlying asset, upper case, e.g. BTC.")
+    base_asset: Ticker = Field(
+        description="Ticker of the underlying asset, as its issuer writes it, e.g. BTC or weETH."
+    )
     contract_type: Literal["perpetual", "future", "option"] = Field(
         description="Kind of contract: perpetual, future or option."
     )
@@ -290,7 +294,9 @@ class LiquidationRow(ContractModel):
     symbol: Annotated[str, Field(min_length=1, max_length=64)] = Field(
         description="Instrument symbol; must appear in open_interest."
     )
-    base_asset: Ticker = Field(description="Ticker of the underlying asset, upper case, e.g. BTC.")
+    base_asset: Ticker = Field(
+        description="Ticker of the underlying asset, as its issuer writes it, e.g. BTC or weETH."
+    )
     position_side: Literal["long", "short"] = Field(description="Side of the position that was closed: long or short.")
     method: Literal["order_book", "backstop", "adl"] = Field(
         description="How the position was closed: order_book, backstop (insurance fund or liquidator vault) or adl "
@@ -332,7 +338,9 @@ class LiquidationRow(ContractModel):
 class CollateralRow(ContractModel):
     """collateral: client collateral held at month end."""
 
-    asset: Ticker = Field(description="Ticker of the collateral asset, upper case; each asset appears once.")
+    asset: Ticker = Field(
+        description="Ticker of the collateral asset, as its issuer writes it, e.g. USDe; each asset appears once."
+    )
     balance_usd: Annotated[Money, Field(ge=0)] = Field(
         description="Client collateral held at month end, in US dollars, up to 2 decimals; 0 or more."
     )
@@ -351,9 +359,9 @@ class CollateralRow(ContractModel):
 class LeverageBandRow(ContractModel):
     """leverage_bands: open interest by account effective leverage, at month end."""
 
-    base_asset: Annotated[str, Field(pattern=TICKER_OR_ALL_PATTERN)] = Field(
-        description="Ticker of the underlying asset, upper case, or ALL for all assets together; each (base_asset, "
-        "band) pair appears once."
+    base_asset: Ticker = Field(
+        description="Ticker of the underlying asset, as its issuer writes it, or ALL for all assets together; "
+        "each (base_asset, band) pair appears once."
     )
     band: Literal["1-5", "5-10", "10-25", "25-50", "50+"] = Field(
         description="Effective leverage of the accounts: 1-5, 5-10, 10-25, 25-50 or 50+."
@@ -377,9 +385,9 @@ class LoanRow(ContractModel):
         description="The protocol market or the lender's product, 1 to 200 characters; each (chain, market, "
         "loan_asset, collateral_asset) combination appears once."
     )
-    loan_asset: Ticker = Field(description="Ticker of the asset lent, upper case.")
+    loan_asset: Ticker = Field(description="Ticker of the asset lent, as its issuer writes it, e.g. USDC or crvUSD.")
     collateral_asset: Ticker = Field(
-        description="Ticker of the collateral asset, upper case, or NONE for unsecured loans."
+        description="Ticker of the collateral asset, as its issuer writes it, e.g. cbBTC, or NONE for unsecured loans."
     )
     borrowed_usd: Annotated[Money, Field(ge=0)] = Field(
         description="Outstanding principal plus accrued interest at month end, in US dollars, up to 2 decimals; 0 or "
@@ -428,7 +436,8 @@ class CdpSupplyRow(ContractModel):
     """cdp_supply: CDP stablecoins at month end."""
 
     stablecoin: Ticker = Field(
-        description="Ticker of the stablecoin, upper case; each (chain, stablecoin) pair appears once."
+        description="Ticker of the stablecoin, as its issuer writes it, e.g. GHO; each (chain, stablecoin) pair "
+        "appears once."
     )
     chain: Annotated[str, Field(min_length=1, max_length=64)] = Field(
         description="Blockchain on which the stablecoin is issued, 1 to 64 characters."
@@ -597,6 +606,11 @@ class ColumnSpec:
     le: float | None = None
     decimal_places: int | None = None
     description: str = ""
+
+    @property
+    def is_ticker(self) -> bool:
+        """Whether the column holds tickers (which repeat, and are kept coded once checked)."""
+        return self.kind == "text" and self.pattern == TICKER_PATTERN
 
 
 def _unwrap(annotation: object) -> tuple[object, bool, list[object]]:

@@ -26,12 +26,13 @@ CATALOGUE: dict[str, Code] = {
     "file-unreadable": Code("error", "Send the file again: it could not be opened or parsed at all."),
     "file-encoding": Code("error", "Save the file as UTF-8 text."),
     "file-too-large": Code("error", "Split the data or ask the supervisor to raise the size limit."),
-    "file-zip-bomb": Code("error", "Save the workbook normally; its compressed contents expand far too much."),
+    "file-zip-bomb": Code("error", "Save the file normally; its compressed contents expand far too much."),
     "file-unsafe-path": Code(
         "error", "Send plain files inside the submissions folder: no links, devices or '..' names."
     ),
     "file-unrecognised": Code("error", "Send a submission folder, an .xlsx workbook or a .json document."),
-    "file-duplicate-table": Code("error", "Send each table once: in CSV or in Parquet, not both."),
+    "json-duplicate-key": Code("error", "Write each key once in every object of the JSON document."),
+    "file-duplicate-table": Code("error", "Send each table once: in CSV or in Parquet, not both, or in one sheet."),
     "table-unknown": Code("warning", "Remove the file or sheet, or rename it after a table of the format."),
     "table-missing": Code("error", "Add the table: this entity type must send it."),
     "table-empty": Code("error", "Fill in the table: this entity type must report rows in it."),
@@ -49,11 +50,20 @@ CATALOGUE: dict[str, Code] = {
     "value-out-of-range": Code("error", "Correct the value: it is outside the range the format allows."),
     "value-not-allowed": Code("error", "Use one of the values the format lists for this column."),
     "value-pattern": Code("error", "Write the value in the form the format gives."),
+    "value-control-character": Code(
+        "error",
+        "Remove the control or invisible character (NUL, ESC, BEL, zero-width space); tabs and line breaks may stay.",
+    ),
     "value-too-long": Code("error", "Shorten the text to the length the format allows."),
     "value-not-date": Code("error", "Write the date as YYYY-MM-DD."),
     "value-not-timestamp": Code("error", "Write the timestamp in ISO 8601, e.g. 2025-11-03T14:00:00Z."),
     "timestamp-no-zone": Code("error", "Add the time zone to the timestamp: 'Z' for UTC or an offset like +01:00."),
     "value-not-boolean": Code("error", "Write true or false."),
+    "ticker-case-variant": Code(
+        "warning",
+        "Write each asset's ticker as its issuer does, the same way throughout: tickers that differ only in "
+        "letter case are two assets.",
+    ),
     "duplicate-key": Code("error", "Remove or merge the duplicate row: the key columns must be unique."),
     # Header
     "lei-check-digits": Code("error", "Check the LEI: its check digits are wrong (ISO 17442)."),
@@ -91,6 +101,9 @@ CATALOGUE: dict[str, Code] = {
     "submission-id-duplicate": Code("error", "Give every submission its own submission_id (a new UUID)."),
     "entity-period-duplicate": Code(
         "error", "Send one submission per entity and month, or mark the newer one with restates."
+    ),
+    "restates-cycle": Code(
+        "error", "Set restates to the submission_id of the earlier submission replaced: not this one's own."
     ),
     "restates-unknown": Code("warning", "Check restates: no submission with that submission_id is in the folder."),
     "findings-capped": Code("warning", "Fix the findings listed and validate again to see the rest."),

@@ -5,6 +5,7 @@ files ─▶ ingest ─▶ validate ─▶ metrics ─▶ render ─▶ json (an
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import hashlib
 import json
@@ -18,21 +19,26 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from reporting import __version__
 from reporting.config import Thresholds, load_limits, load_thresholds
 from reporting.contract import SCHEMA_VERSION, json_schemas
+from reporting.history import DEFAULT_FILE, HistoryError
 from reporting.ingest.model import Limits
 from reporting.metrics.compute import Metrics, combine_accepted_partials, compute_metrics_from_partials
 from reporting.metrics.coverage import count_coverage
 from reporting.metrics.partials import Partials
+from reporting.metrics.trends import EarlierFigures
 from reporting.render.model import Report, ReportOptions
 from reporting.render.validation import validation_to_dict
 from reporting.validate.folder import validate_folder
 from reporting.validate.model import ValidatedSubmission
+
+if TYPE_CHECKING:
+    from reporting.history.store import History
 
 
 class BuildError(Exception):
@@ -79,16 +85,22 @@ def compute_period(
     limits: Limits | None = None,
     progress: Progress = iter,
     jobs: int = 1,
+    earlier: EarlierFigures | None = None,
 ) -> PeriodResult:
-    """Validate a period's submissions and compute its metrics from the accepted ones."""
+    """Validate a period's submissions and compute its metrics from the accepted ones.
+
+    `earlier` holds the figures of earlier builds from the history, for the trends.
+    """
     submissions = validate_folder(path, period, limits, progress=progress, jobs=jobs)
-    partials = combine_accepted_partials(submissions)
+    thresholds = thresholds or load_thresholds(None)
+    partials = combine_accepted_partials(submissions, thresholds.scenarios)
     metrics = compute_metrics_from_partials(
         partials,
         period,
-        thresholds or load_thresholds(None),
+        thresholds,
         coverage=count_coverage(submissions),
         prior=prior,
+        earlier=earlier,
     )
     return PeriodResult(submissions, partials, metrics)
 
@@ -114,9 +126,14 @@ def load_prior(prior: Path, period: str, thresholds: Thresholds, jobs: int = 1) 
 
 @dataclass
 class BuildResult:
+    """A build's submissions, its report (None when --strict stopped it), the files written, and its
+    revision in the history (`recorded` False when the period's latest revision had the same inputs)."""
+
     submissions: list[ValidatedSubmission]
     report: Report | None
     written: list[Path] = field(default_factory=list)
+    revision: int | None = None
+    recorded: bool = False
 
     @property
     def rejected(self) -> list[ValidatedSubmission]:
@@ -129,46 +146,115 @@ def run_build(
     out: Path,
     *,
     prior: Path | None = None,
+    history: str | Path | None = None,
     config: Path | None = None,
     strict: bool = False,
     limits: Limits | None = None,
     presentation: ReportOptions | None = None,
     progress: Progress = iter,
     jobs: int = 1,
+    documents: bool = True,
 ) -> BuildResult:
-    """Validate, compute and write the period's outputs to `out`.
+    """Validate, compute and write the period's outputs to `out`, then record the build in the history.
 
     Outputs are written to a staging folder inside `out` and moved into place only when all are
-    complete, so a failed or interrupted build leaves the previous outputs as they were.
-    With `strict`, any rejected submission fails the build and nothing is written. `presentation`
-    sets the report's marking, classification and authority (its run time is set here). With `jobs`
-    above 1, up to that many submissions are validated at once, and the PDF is rendered in a child
-    process while the workbook is written.
+    complete, so a failed or interrupted build leaves the previous outputs as they were; only then is the
+    build recorded in the history (`history`: a file or database URL, by default history.sqlite in
+    `out`), in one transaction. The trends come from the history, and so does the prior period when
+    `prior` is not given. With `strict`, any rejected submission fails the build and nothing is written
+    or recorded. `presentation` sets the report's marking, classification and authority (its run time is
+    set here). With `jobs` above 1, up to that many submissions are validated at once, and the PDF is
+    rendered in a child process while the workbook is written. Without `documents`, the PDF and the workbook
+    are not made: the JSON outputs and the history only.
     """
-    # Imported here, not with the module: the PDF's libraries (WeasyPrint, matplotlib) take about 1.4 s to import,
-    # which `riskreport validate` and the other commands do without.
-    from reporting.render.pdf import render_pdf
-    from reporting.render.workbook import render_workbook
-
     if _is_within(out.resolve(), submissions_path.resolve()):
         raise BuildError(f"--out {out} is inside the submissions folder; choose a folder outside it.")
     thresholds = load_thresholds(config)
     limits = limits or load_limits(config)
-    prior_metrics = load_prior(prior, period, thresholds, jobs) if prior is not None else None
-    computed = compute_period(submissions_path, period, thresholds, prior_metrics, limits, progress, jobs)
-    if strict and any(s.status == "rejected" for s in computed.submissions):
-        return BuildResult(computed.submissions, None)
-    options = {
-        "submissions": str(submissions_path),
-        "period": period,
-        "prior": None if prior is None else str(prior),
-        "config": None if config is None else str(config),
-        "strict": strict,
-        "limits": asdict(limits),
-        "final": (presentation or ReportOptions()).final,
-    }
+    target = out / DEFAULT_FILE if history is None else history
+    with lock_output(out):
+        return _build_locked(
+            submissions_path,
+            period,
+            out,
+            target,
+            prior,
+            config,
+            strict,
+            thresholds,
+            limits,
+            presentation,
+            progress,
+            jobs,
+            documents,
+        )
+
+
+def _build_locked(
+    submissions_path: Path,
+    period: str,
+    out: Path,
+    target: Path | str,
+    prior: Path | None,
+    config: Path | None,
+    strict: bool,
+    thresholds: Thresholds,
+    limits: Limits,
+    presentation: ReportOptions | None,
+    progress: Progress,
+    jobs: int,
+    documents: bool,
+) -> BuildResult:
+    """`run_build` with the output folder locked: from reading the submissions until the outputs are
+    published and the build is recorded in the history."""
+    # SQLAlchemy and Alembic are imported by the builds only.
+    from reporting.history.store import history_exists, open_history
+
+    # A history file that is not there yet is made when the build is recorded: a failed build leaves none.
+    store = open_history(target) if history_exists(target) else None
+    try:
+        if prior is not None:
+            prior_metrics: dict[str, Any] | None = load_prior(prior, period, thresholds, jobs)
+        else:
+            prior_metrics = store.latest_metrics(previous_period(period)) if store else None
+        earlier = store.earlier_figures(period) if store else {}
+        computed = compute_period(
+            submissions_path, period, thresholds, prior_metrics, limits, progress, jobs, earlier=earlier
+        )
+        if strict and any(s.status == "rejected" for s in computed.submissions):
+            return BuildResult(computed.submissions, None)
+        options = {
+            "submissions": str(submissions_path),
+            "period": period,
+            "prior": None if prior is None else str(prior),
+            "config": None if config is None else str(config),
+            "strict": strict,
+            "limits": asdict(limits),
+            "final": (presentation or ReportOptions()).final,
+        }
+        report = _report(computed, period, thresholds, options, presentation)
+        outputs = _render_outputs(report, jobs, documents)
+        written = publish(outputs, out)
+        try:
+            store = store or open_history(target)
+            revision, recorded = _record(store, report, outputs[f"manifest-{period}.json"])
+        except HistoryError as error:
+            raise HistoryError(f"{error} (the outputs in {out} were written, not recorded in the history)") from None
+    finally:
+        if store is not None:
+            store.close()
+    return BuildResult(computed.submissions, report, written, revision, recorded)
+
+
+def _report(
+    computed: PeriodResult,
+    period: str,
+    thresholds: Thresholds,
+    options: dict[str, Any],
+    presentation: ReportOptions | None,
+) -> Report:
     metrics_json = _json_bytes(computed.metrics.to_dict())
-    report = Report(
+    return Report(
         period=period,
         metrics=computed.metrics,
         partials=computed.partials,
@@ -179,6 +265,39 @@ def run_build(
         metrics_json=metrics_json,
         options=replace(presentation or ReportOptions(), generated_at=_run_time()),
     )
+
+
+def _render_outputs(report: Report, jobs: int, documents: bool = True) -> dict[str, bytes]:
+    """The outputs of a build by file name, the manifest last, listing the others with their SHA-256.
+
+    Five outputs; the JSON ones only without `documents` (the PDF and the workbook).
+    """
+    period = report.period
+    outputs = {
+        f"metrics-{period}.json": report.metrics_json,
+        f"validation-{period}.json": _json_bytes(validation_to_dict(report.submissions)),
+    }
+    if documents:
+        outputs |= render_documents(report, jobs)
+    manifest = {
+        **report.provenance,
+        "outputs": [
+            {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            for name, data in outputs.items()
+        ],
+    }
+    outputs[f"manifest-{period}.json"] = _json_bytes(manifest)
+    return outputs
+
+
+def render_documents(report: Report, jobs: int) -> dict[str, bytes]:
+    """The PDF and the workbook, by file name."""
+    # Imported here, not with the module: the PDF's libraries (WeasyPrint, matplotlib) take about 1.4 s to import,
+    # which `riskreport validate` and the other commands do without.
+    from reporting.render.pdf import render_pdf
+    from reporting.render.workbook import render_workbook
+
+    period = report.period
     with _collection_paused_for_existing_objects():
         pdf = Rendering(render_pdf, report, in_child=jobs > 1)
         try:
@@ -186,21 +305,84 @@ def run_build(
         except BaseException:
             pdf.cancel()
             raise
-        documents = {
-            f"metrics-{period}.json": metrics_json,
-            f"validation-{period}.json": _json_bytes(validation_to_dict(computed.submissions)),
-            f"report-{period}.pdf": pdf.result(),
-            f"report-{period}.xlsx": workbook,
-        }
-    manifest = {
-        **report.provenance,
-        "outputs": [
-            {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-            for name, data in documents.items()
-        ],
+        return {f"report-{period}.pdf": pdf.result(), f"report-{period}.xlsx": workbook}
+
+
+def _record(store: History, report: Report, manifest: bytes) -> tuple[int, bool]:
+    """Record a published build in the history: (its revision, whether it was added)."""
+    from reporting.history.store import BuildRecord
+
+    provenance = report.provenance
+    identity = {
+        "inputs": [(entry["path"], entry["sha256"]) for entry in provenance["inputs"]],
+        # Where the submissions folder lies does not change the build; what it holds does.
+        "options": {key: value for key, value in provenance["options"].items() if key != "submissions"},
+        "thresholds": provenance["thresholds"],
+        "versions": (provenance["tool_version"], provenance["schema_version"]),
     }
-    documents[f"manifest-{period}.json"] = _json_bytes(manifest)
-    return BuildResult(computed.submissions, report, publish(documents, out))
+    entities = [
+        {
+            "source": s.source,
+            "entity_id": s.header.entity_id if s.header else s.header_values.get("entity_id"),
+            "entity_name": s.header.entity_name if s.header else s.header_values.get("entity_name"),
+            "status": s.status,
+            "rows": sum(s.rows.values()),
+            "errors": s.errors,
+            "warnings": s.warnings,
+        }
+        for s in report.submissions
+    ]
+    build = BuildRecord(
+        period=report.period,
+        run_at=provenance["generated_at"],
+        fingerprint=hashlib.sha256(_json_bytes(identity)).hexdigest(),
+        tool_version=provenance["tool_version"],
+        schema_version=provenance["schema_version"],
+        thresholds=provenance["thresholds"],
+        manifest=json.loads(manifest),
+        metrics=json.loads(report.metrics_json),
+        entities=entities,
+    )
+    return store.record(build)
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """The months from `first` to `last` (YYYY-MM), both included, in order."""
+    start, end = pd.Period(first, freq="M"), pd.Period(last, freq="M")
+    if end < start:
+        raise BuildError(f"--to {last} is before --from {first}.")
+    return [(start + step).strftime("%Y-%m") for step in range((end - start).n + 1)]
+
+
+def run_backfill(
+    root: Path,
+    first: str,
+    last: str,
+    out: Path,
+    *,
+    months: Callable[[list[str]], Iterable[str]] = iter,
+    documents: str = "all",
+    **build_options: Any,
+) -> Iterator[tuple[str, BuildResult]]:
+    """Build every month folder `root/YYYY-MM` from `first` to `last`, in order, into one history.
+
+    Yields each month with its result as it is built; `build_options` are those of `run_build` (but
+    `prior`: each month's prior comes from the history). `months` wraps the months as they are built,
+    e.g. to show a progress bar. `documents` "last" makes the PDF and the workbook of the last month
+    only (the others get their JSON outputs and their place in the history); "all" of every month.
+    Every folder must exist before any month is built. With `strict`, a month with a rejected
+    submission stops the backfill after it.
+    """
+    periods = months_between(first, last)
+    missing = [period for period in periods if not (root / period).is_dir()]
+    if missing:
+        raise BuildError(f"no submissions folder for {', '.join(missing)} in {root}.")
+    for period in months(periods):
+        wanted = documents == "all" or period == periods[-1]
+        result = run_build(root / period, period, out, documents=wanted, **build_options)
+        yield period, result
+        if result.report is None:
+            return
 
 
 class Rendering:
@@ -321,6 +503,42 @@ def publish(documents: dict[str, bytes], out: Path) -> list[Path]:
         return [out / name for name in documents]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+LOCK_FILE = ".riskreport.lock"
+"""The lock file a build holds in its output folder."""
+
+
+@contextmanager
+def lock_output(out: Path) -> Iterator[None]:
+    """Hold the output folder `out` (made if missing) for one build; BuildError at once if another build holds it.
+
+    The lock is an OS file lock (`flock`) on `out/.riskreport.lock`, which the kernel releases when the process
+    ends, however it ends: a lock file left behind by a killed build does not block the next one. The file is
+    removed on release; a build that locked a file another build had just removed locks the new file instead.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / LOCK_FILE
+    while True:
+        handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            busy = f"--out {out} is in use by another build ({path} is locked)"
+            raise BuildError(f"{busy}; wait for it to end or choose another folder.") from None
+        try:
+            held = os.stat(path, follow_symlinks=False)
+        except FileNotFoundError:
+            held = None
+        if held is not None and os.path.samestat(held, os.fstat(handle)):
+            break
+        os.close(handle)
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(handle)
 
 
 @contextmanager

@@ -216,6 +216,8 @@ def readme_intro(entity_type: str, tables: dict[str, str]) -> list[str]:
         "- Timestamps: text with their time zone, e.g. 2025-11-03T14:00:00Z or 2025-11-03T15:00:00+01:00. "
         "A timestamp without a zone is an error.",
         "- Booleans: true or false. Columns with a closed list of values have a dropdown.",
+        "- Tickers: as the asset's issuer writes them, letter case included (BTC, weETH, cbBTC, crvUSD, USDC.e); "
+        "weETH and WEETH are two assets. ALL (leverage_bands) and NONE (unsecured loans) are written in upper case.",
         "- Row numbers in the validation report are the ones shown here: row 1 is the column names, "
         "the first record is row 2.",
         "",

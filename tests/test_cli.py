@@ -7,14 +7,12 @@ import re
 import shlex
 import subprocess
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from reporting.cli import cli
-from reporting.ingest.read import discover_submissions, read_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
@@ -69,6 +67,7 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
 def test_build_writes_metrics_validation_and_manifest(built: Path) -> None:
     names = sorted(p.name for p in built.iterdir())
     assert names == [
+        "history.sqlite",
         "manifest-2025-11.json",
         "metrics-2025-11.json",
         "report-2025-11.pdf",
@@ -107,7 +106,7 @@ def test_build_is_reproducible_whatever_the_jobs(tmp_path: Path) -> None:
             env={"SOURCE_DATE_EPOCH": "1764547200"},
         )
         assert result.exit_code == 0, result.output
-        outputs.append({p.name: p.read_bytes() for p in out.iterdir()})
+        outputs.append({p.name: p.read_bytes() for p in out.iterdir() if p.name != "history.sqlite"})
     assert outputs[0] == outputs[1]
     manifest = json.loads(outputs[0]["manifest-2025-11.json"])
     assert manifest["generated_at"] == "2025-12-01T00:00:00Z"
@@ -137,48 +136,27 @@ def test_out_inside_submissions_folder_is_refused(tmp_path: Path) -> None:
     assert not (SAMPLE / "2025-11" / "reports").exists()
 
 
-def exact(value: object) -> Decimal:
-    """A submitted amount as a Decimal: text as written, or a parsed float by its shortest repr."""
-    return Decimal(value if isinstance(value, str) else repr(value))
-
-
-def test_money_totals_agree_with_exact_decimal_sums(built: Path) -> None:
-    """Recompute totals from the submitted amounts with Decimal: the metrics must agree to the cent."""
-    sums: dict[str, Decimal] = {"liquidations": Decimal(0), "cefi": Decimal(0), "defi": Decimal(0), "cdp": Decimal(0)}
-    paths, _ = discover_submissions(SAMPLE / "2025-11")
-    for path in paths:
-        raw = read_submission(path, SAMPLE / "2025-11")
-        kind = raw.header["entity_type"]
-        if "liquidations" in raw.tables:
-            sums["liquidations"] += sum(
-                exact(v) for v in raw.tables["liquidations"].data.column("notional_usd").to_pylist()
-            )
-        if "loans" in raw.tables:
-            loans = raw.tables["loans"].data.to_pylist()
-            key = "cefi" if kind == "cefi_lender" else "defi"
-            sums[key] += sum(exact(r["borrowed_usd"]) for r in loans if r["collateral_asset"] != "NONE")
-        if "cdp_supply" in raw.tables:
-            sums["cdp"] += sum(
-                exact(v) for v in raw.tables["cdp_supply"].data.column("crypto_backed_supply_usd").to_pylist()
-            )
-    metrics = json.loads((built / "metrics-2025-11.json").read_text())
-    assert Decimal(str(metrics["derivatives"]["liquidations_total_usd"])) == sums["liquidations"]
-    assert Decimal(str(metrics["lending"]["cefi_usd"])) == sums["cefi"]
-    assert Decimal(str(metrics["lending"]["defi_usd"])) == sums["defi"]
-    assert Decimal(str(metrics["lending"]["cdp_usd"])) == sums["cdp"]
-    assert Decimal(str(metrics["lending"]["crypto_collateralized_usd"])) == sums["cefi"] + sums["defi"] + sums["cdp"]
-
-
 def test_readme_main_command_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The README's Quickstart builds the sample month; run its riskreport command as written."""
+    """The README's Quickstart backfills the 13 sample months; run its riskreport command as written.
+
+    Its November 2025 report has the trends filled in: a value for each of the 13 months, and the record debt.
+    """
     monkeypatch.chdir(ROOT)
     readme = (ROOT / "README.md").read_text()
-    [command] = re.findall(r"\.venv/bin/riskreport (build [^\n`]+)", readme)
+    [command] = re.findall(r"\.venv/bin/riskreport (backfill [^\n`]+)", readme)
     args = shlex.split(command)
     args[args.index("--out") + 1] = str(tmp_path)
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "metrics-2025-11.json").exists()
+    metrics = json.loads((tmp_path / "metrics-2025-11.json").read_text(encoding="utf-8"))
+    debt = metrics["trends"]["lending.total_industry_debt_usd"]
+    assert [point["period"] for point in debt["series"]][::12] == ["2024-11", "2025-11"]
+    assert all(point["value"] is not None for point in debt["series"]) and debt["record"] == "high"
+    assert metrics["changes"]["lending"]["total_industry_debt_usd"]["prior"] == debt["series"][-2]["value"]
+    assert {p.name for p in tmp_path.glob("report-*")} == {"report-2025-11.pdf", "report-2025-11.xlsx"}
+    assert len(list(tmp_path.glob("metrics-*.json"))) == 13
+    listed = CliRunner().invoke(cli, ["history", "list", str(tmp_path / "history.sqlite")])
+    assert listed.exit_code == 0 and len(listed.output.splitlines()) == 14
 
 
 def test_python_dash_m_runs_as_a_subprocess() -> None:
@@ -233,7 +211,12 @@ def test_prior_as_metrics_json_gives_the_same_changes_as_the_prior_folder(built:
     from_json = json.loads((out / "metrics-2025-11.json").read_text())["changes"]
     from_folder = json.loads((built / "metrics-2025-11.json").read_text())["changes"]
     assert from_json == from_folder
-    assert from_json["lending"]["total_industry_debt_usd"]["prior"] is not None
+    prior_figures = json.loads((prior / "metrics-2025-10.json").read_text())
+    current = json.loads((out / "metrics-2025-11.json").read_text())
+    debt = from_json["lending"]["total_industry_debt_usd"]
+    assert debt["prior"] == prior_figures["lending"]["total_industry_debt_usd"]
+    assert debt["change"] == round(current["lending"]["total_industry_debt_usd"] - debt["prior"], 2)
+    assert debt["change_pct"] == pytest.approx(debt["change"] / debt["prior"])
     bad = tmp_path / "bad.json"
     bad.write_text("[1, 2]")
     result = run("build", SAMPLE / "2025-11", "--period", "2025-11", "--out", tmp_path / "x", "--prior", bad)
@@ -255,3 +238,38 @@ def test_validate_does_not_load_the_renderers() -> None:
     assert done.returncode == 0, done.stderr
     assert "17 accepted" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_help_loads_no_heavy_module() -> None:
+    """`riskreport --help` imports none of pandas, pyarrow, openpyxl, pydantic or the renderers (they cost most of a
+    second); the commands import what they use."""
+    heavy = ("pandas", "pyarrow", "numpy", "openpyxl", "pydantic", "weasyprint", "matplotlib", "reporting.contract")
+    code = (
+        "import sys\n"
+        "from reporting.cli import main\n"
+        "sys.argv = ['riskreport', '--help']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(name for name in {heavy!r} if name in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Commands:" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_command_help_names_what_the_contract_and_generator_allow() -> None:
+    """`template` and `sample` check their values lazily; their help must still say what the code accepts."""
+    from reporting.contract import TABLES_BY_ENTITY
+    from reporting.sample.generate import MIN_LIQUIDATIONS
+
+    template_help = CliRunner().invoke(cli, ["template", "--help"]).output
+    assert f"one of: {', '.join(TABLES_BY_ENTITY)}." in " ".join(template_help.split())
+    sample_help = CliRunner().invoke(cli, ["sample", "--help"]).output
+    assert f"(at least {MIN_LIQUIDATIONS})" in sample_help
+    bad = CliRunner().invoke(cli, ["template", "bank", "--out", "x.xlsx"])
+    assert bad.exit_code == 2 and "'bank' is not one of cex, dex" in bad.output
+    few = CliRunner().invoke(cli, ["sample", "--period", "2025-11", "--out", "x", "--liquidations", "199"])
+    assert few.exit_code == 2 and "below the 200" in few.output

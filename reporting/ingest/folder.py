@@ -2,9 +2,10 @@
 
 Both give a table with the file's own column names, as the other containers do. CSV is parsed by
 pyarrow's multithreaded reader, so a million-row file costs no Python per row. Types are never
-inferred: each column the contract types (money, numbers, dates, timestamps, booleans) is parsed
-with that type while reading, and when any value of the file does not parse, the whole file is read
-again as text, so that validation can name each bad value as it was written.
+inferred: each column the contract types as dates, timestamps or booleans is parsed with that type
+while reading, and when any value of the file does not parse, the whole file is read again as text,
+so that validation can name each bad value as it was written. Numbers are read as text, which
+validation parses by the format's one grammar of numbers.
 Parquet columns are typed: a column stored with the contract's type is kept as the CSV fast path
 would have read it; any other is written back as the text a submitter would have put in a CSV:
 timestamps in ISO 8601 (UTC with `Z` when the column has a zone, without a zone otherwise, which
@@ -28,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from reporting.contract import TABLES, TICKER_PATTERNS, column_specs
+from reporting.contract import TABLES, column_specs
 from reporting.findings import Finding
 from reporting.ingest.model import Limits, RawTable
 
@@ -88,8 +89,11 @@ def table_from_csv(
             # The fast path: parse each column with the contract's type while reading. Any value that
             # does not parse sends the whole table down the text path, where validation names it.
             # Enums stay text here: Arrow's CSV reader codes a column more slowly than validation then
-            # looks its text up among the allowed values.
-            table = _read_csv_body(body, keys, parse, contract_types(name, names, code_enums=False), threads)
+            # looks its text up among the allowed values. Numbers stay text too: Arrow's parser takes what
+            # the format's grammar refuses (` 5.00 `, `0x7`, `inf`) and drops digits a float cannot hold
+            # (`5.150000000001`), and validation reads the written number by one grammar in every container.
+            types = contract_types(name, names, code_enums=False, numbers=False)
+            table = _read_csv_body(body, keys, parse, types, threads)
         except pa.ArrowInvalid:
             table = _read_csv_body(body, keys, parse, {}, threads)
     except pa.ArrowInvalid as error:
@@ -138,14 +142,18 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
+NUMBER_KINDS = frozenset({"money", "price", "number", "integer"})
 CODED = pa.dictionary(pa.int32(), pa.string())
 """Tickers (and, from Parquet, enums) are read as codes into their distinct values: they repeat, and stay text."""
 
 
-def contract_types(table: str, names: list[str], code_enums: bool = True) -> dict[int, pa.DataType]:
+def contract_types(
+    table: str, names: list[str], code_enums: bool = True, numbers: bool = True
+) -> dict[int, pa.DataType]:
     """Arrow types for the columns, by position, that the contract types as other than plain text.
 
-    Enum columns are coded only when `code_enums`. Duplicated and unknown columns stay text, for
+    Enum columns are coded only when `code_enums`; number columns (money, prices, numbers, integers) are
+    typed only when `numbers`. Duplicated and unknown columns stay text, for
     validation to report as they are.
     """
     specs = {spec.name: spec for spec in column_specs(TABLES[table])} if table in TABLES else {}
@@ -155,9 +163,11 @@ def contract_types(table: str, names: list[str], code_enums: bool = True) -> dic
         spec = specs.get(column)
         if spec is None or counts[column] > 1:
             continue
+        if spec.kind in NUMBER_KINDS and not numbers:
+            continue
         if spec.kind in ARROW_TYPES:
             types[index] = ARROW_TYPES[spec.kind]
-        elif (spec.kind == "enum" and code_enums) or spec.pattern in TICKER_PATTERNS:
+        elif (spec.kind == "enum" and code_enums) or spec.is_ticker:
             types[index] = CODED
     return types
 
@@ -203,7 +213,12 @@ def encoding_finding(name: str, data: FileBytes, file: str) -> Finding:
 def table_from_parquet(
     name: str, data: FileBytes, file: str, limits: Limits, threads: int = 1
 ) -> tuple[RawTable | None, list[Finding]]:
-    """One Parquet table: columns of the contract's type kept typed, the others as text; rows counted before reading."""
+    """One Parquet table: columns of the contract's type kept typed, the others as text; rows counted before reading.
+
+    What the table expands to is bounded before it is decoded (`limits.max_parquet_expanded_bytes`): the
+    uncompressed size the footer declares, and the text that dictionary-encoded columns expand to, counted on
+    their codes. A few megabytes of Parquet can otherwise expand to gigabytes.
+    """
     try:
         with pq.ParquetFile(pa.BufferReader(pa.py_buffer(data))) as parquet:
             # Row and column counts come from the footer, so an oversized table is refused unread.
@@ -211,18 +226,27 @@ def table_from_parquet(
             too_many = too_many_rows(name, metadata.num_rows, metadata.num_columns, file, limits)
             if too_many is not None:
                 return None, [too_many]
+            declared = sum(metadata.row_group(index).total_byte_size for index in range(metadata.num_row_groups))
+            if declared > limits.max_parquet_expanded_bytes:
+                return None, [expands_too_far(name, declared, file, limits)]
             schema = parquet.schema_arrow
         types = contract_types(name, schema.names)
-        # Enum and ticker columns are read as codes into their distinct values, as the CSV reader reads them.
+        # Enum and ticker columns are read as codes into their distinct values, as the CSV reader reads them; so
+        # are text columns that may expand past their declared size, so that what they expand to can be counted
+        # before they are decoded.
+        compact = compact_columns(metadata)
         coded = [
             column
             for index, column in enumerate(schema.names)
-            if types.get(index) == CODED and pa.types.is_string(schema.field(index).type)
+            if pa.types.is_string(schema.field(index).type) and (types.get(index) == CODED or column in compact)
         ]
         with pq.ParquetFile(pa.BufferReader(pa.py_buffer(data)), read_dictionary=coded) as parquet:
             typed = parquet.read(use_threads=threads > 1)
     except (pa.ArrowException, OSError, ValueError, EOFError) as error:
         return None, [Finding("file-unreadable", file, table=name, message=f"The file is not valid Parquet: {error}.")]
+    expanded = sum(decoded_bytes(column) for column in typed.columns)
+    if expanded > limits.max_parquet_expanded_bytes:
+        return None, [expands_too_far(name, expanded, file, limits)]
     arrays = []
     for index, (column_name, column) in enumerate(zip(typed.column_names, typed.columns, strict=True)):
         kept = kept_typed(column, types.get(index))
@@ -238,6 +262,39 @@ def table_from_parquet(
             return None, [Finding(code, file, table=name, column=column_name, message=message)]
     data_table = pa.table(arrays, names=typed.column_names) if arrays else pa.table({})
     return RawTable(name=name, file=file, data=data_table, first_row=FIRST_DATA_ROW), []
+
+
+def compact_columns(metadata: pq.FileMetaData) -> set[str]:
+    """Columns declared in under 4 bytes a value: only a dictionary's codes are that small (a plain text value
+    takes 4 bytes of length alone), and only such a column can decode to far more than its declared size."""
+    declared: Counter[str] = Counter()
+    values: Counter[str] = Counter()
+    for group in range(metadata.num_row_groups):
+        row_group = metadata.row_group(group)
+        for index in range(row_group.num_columns):
+            column = row_group.column(index)
+            declared[column.path_in_schema] += column.total_uncompressed_size
+            values[column.path_in_schema] += column.num_values
+    return {name for name, count in values.items() if declared[name] < 4 * count}
+
+
+def decoded_bytes(column: pa.ChunkedArray) -> int:
+    """Bytes of text a dictionary-encoded column holds once decoded (the length of each row's value); 0 otherwise."""
+    if not pa.types.is_dictionary(column.type):
+        return 0
+    total = 0
+    for chunk in column.chunks:
+        lengths = pc.binary_length(chunk.dictionary)
+        total += pc.sum(pc.take(lengths, chunk.indices)).as_py() or 0
+    return total
+
+
+def expands_too_far(name: str, size: int, file: str, limits: Limits) -> Finding:
+    message = (
+        f"Table '{name}' expands to {size:,} bytes once decompressed; "
+        f"the limit is {limits.max_parquet_expanded_bytes:,}."
+    )
+    return Finding("file-zip-bomb", file, table=name, message=message)
 
 
 def kept_typed(column: pa.ChunkedArray, target: pa.DataType | None) -> pa.ChunkedArray | None:

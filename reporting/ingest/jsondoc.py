@@ -10,7 +10,9 @@ validation then rejects it like any other malformed value.
 from __future__ import annotations
 
 import json
+import re
 
+import numpy as np
 import pyarrow as pa
 
 from reporting.contract import HEADER_TABLE, TABLES
@@ -19,10 +21,27 @@ from reporting.ingest.model import Limits, RawTable
 
 UTF8_BOM = "\ufeff"
 DOCUMENT_KEYS = (HEADER_TABLE, "tables")
+MAX_DEPTH = 64
+"""Deepest nesting of arrays and objects read. A document nests four deep (document, tables, rows, row); the
+bound is checked before parsing, so that no parse depends on the stack left to the thread that runs it."""
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+"""A `\\uD800`-`\\uDFFF` escape: half of a pair, or a lone surrogate, which is no character."""
+
+
+class DuplicateKeyError(ValueError):
+    """A JSON object names a key twice."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
 
 
 def decode_json(data: bytes, file: str) -> tuple[object, list[Finding]]:
-    """Parse UTF-8 JSON text (a leading BOM is accepted); on failure, None and one finding."""
+    """Parse UTF-8 JSON text (a leading BOM is accepted); on failure, None and one finding.
+
+    A document nested deeper than MAX_DEPTH, an object naming a key twice (which one would count?) and a lone
+    surrogate (`"\\ud800"`, which no UTF-8 text can hold) are refused.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -30,13 +49,59 @@ def decode_json(data: bytes, file: str) -> tuple[object, list[Finding]]:
     text = text.removeprefix(UTF8_BOM)
     if not text.strip():
         return None, [Finding("file-unreadable", file, message="The file is empty.")]
+    if json_depth(data) > MAX_DEPTH:
+        message = f"The JSON is nested more than {MAX_DEPTH} levels deep; a submission nests four."
+        return None, [Finding("file-unreadable", file, message=message)]
     try:
         # parse_constant keeps NaN/Infinity as text, for validation to reject as not-a-number.
-        return json.loads(text, parse_float=str, parse_int=str, parse_constant=str), []
+        document = json.loads(
+            text, parse_float=str, parse_int=str, parse_constant=str, object_pairs_hook=object_of_unique_keys
+        )
     except json.JSONDecodeError as error:
         return None, [Finding("file-unreadable", file, message=f"The file is not valid JSON: {error}.")]
+    except DuplicateKeyError as error:
+        message = f"An object of the JSON names the key {error.key!r} twice; write each key once."
+        return None, [Finding("json-duplicate-key", file, message=message)]
     except RecursionError:
         return None, [Finding("file-unreadable", file, message="The JSON is nested too deeply to read.")]
+    if SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(document, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as error:
+            lone = error.object[error.start : error.end].encode("unicode_escape").decode()
+            message = f"The JSON holds a lone surrogate ({lone}), which is not a character; write the text as UTF-8."
+            return None, [Finding("file-encoding", file, message=message)]
+    return document, []
+
+
+def object_of_unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object as a dict; DuplicateKeyError when it names a key twice."""
+    value = dict(pairs)
+    if len(value) < len(pairs):
+        seen: set[str] = set()
+        raise DuplicateKeyError(next(key for key, _ in pairs if key in seen or seen.add(key)))  # type: ignore[func-returns-value]
+    return value
+
+
+def json_depth(data: bytes) -> int:
+    """The deepest nesting of arrays and objects in JSON text, counted on its bytes with no Python per byte.
+
+    Brackets inside strings do not count: a quote opens or closes a string unless an odd run of backslashes
+    precedes it. On text that is not JSON the count means nothing, and parsing then fails anyway.
+    """
+    raw = np.frombuffer(data, dtype=np.uint8)
+    brackets = np.flatnonzero(np.isin(raw, np.frombuffer(b"[]{}", dtype=np.uint8)))
+    quotes = np.flatnonzero(raw == ord('"'))
+    backslash = raw == ord("\\")
+    if backslash.any() and len(quotes):
+        positions = np.arange(len(raw))
+        last_other = np.maximum.accumulate(np.where(backslash, -1, positions))  # last byte that is no backslash
+        run = np.where(quotes > 0, quotes - 1 - last_other[np.maximum(quotes - 1, 0)], 0)
+        quotes = quotes[run % 2 == 0]
+    outside = np.searchsorted(quotes, brackets) % 2 == 0
+    kinds = raw[brackets[outside]]
+    steps = np.where((kinds == ord("[")) | (kinds == ord("{")), 1, -1)
+    return int(np.cumsum(steps).max(initial=0))
 
 
 def text_of_json_value(value: object) -> str | None:

@@ -22,6 +22,8 @@ class Limits:
     max_cells: int = 600_000_000
     max_xlsx_uncompressed_bytes: int = 1024**3
     max_xlsx_zip_ratio: float = 200.0
+    max_xlsx_cells: int = 5_000_000
+    max_parquet_expanded_bytes: int = 2 * 1024**3
 
 
 @dataclass(frozen=True)

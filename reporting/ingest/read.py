@@ -15,6 +15,7 @@ import errno
 import hashlib
 import mmap
 import os
+import re
 import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,6 +36,8 @@ FOLDER_NOTES = frozenset({"README.md", "README.txt"})
 HEADER_FILE = "submission.json"
 WORKBOOK_SUFFIX = ".xlsx"
 JSON_SUFFIX = ".json"
+NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""Characters that would break a file name's line in text output or a cell: controls and line separators."""
 TABLE_READERS = {".csv": table_from_csv, ".parquet": table_from_parquet}
 
 # O_NOFOLLOW refuses a link in the last path component; O_NONBLOCK keeps opening a named pipe from
@@ -55,13 +58,15 @@ def discover_submissions(folder: Path, limits: Limits = DEFAULT_LIMITS) -> tuple
     Links, devices, pipes and names with `..` give `file-unsafe-path` and are never followed; other
     entries give `file-unrecognised`; hidden entries (name starting with '.') and a folder's notes
     (README.md, README.txt) are skipped silently.
-    When `folder` is itself one submission, it is the only one returned. Nothing is read here, so
-    `limits` is unused; it is taken for symmetry with `read_submission`.
+    When `folder` is itself one submission, it is the only one returned. A folder that holds both a
+    `submission.json` and submissions (see `holds_submissions`) is a submissions folder whose stray
+    `submission.json` gives `file-unrecognised`.
+    Nothing is read here, so `limits` is unused; it is taken for symmetry with `read_submission`.
 
     Raises FileNotFoundError when `folder` does not exist: that is a usage error, not bad data.
     """
     del limits
-    if is_submission(folder):
+    if is_submission(folder) and not (folder.is_dir() and holds_submissions(folder)):
         return [folder], []
     if not folder.is_dir():
         if not folder.exists():
@@ -79,6 +84,9 @@ def discover_submissions(folder: Path, limits: Limits = DEFAULT_LIMITS) -> tuple
         unsafe = unsafe_entry_reason(entry)
         if unsafe:
             findings.append(Finding("file-unsafe-path", file, message=f"This {unsafe}; it was not read."))
+        elif entry.name == HEADER_FILE:
+            message = f"A {HEADER_FILE} beside submissions belongs in a submission's own folder; it was not read."
+            findings.append(Finding("file-unrecognised", file, message=message))
         elif entry.is_dir(follow_symlinks=False):
             if os.path.lexists(os.path.join(entry.path, HEADER_FILE)):
                 submissions.append(folder / entry.name)
@@ -118,7 +126,8 @@ def read_submission(
         submission.findings.append(Finding("file-unrecognised", source, message=message))
         return submission
     # A submission given directly may be a link the user chose; inside a folder, links are refused.
-    data = read_file(path.resolve() if path == root else path, source, limits, submission, hashed=hashed)
+    chosen = path == root
+    data = read_file(path.resolve() if chosen else path, source, limits, submission, hashed=hashed, chosen=chosen)
     if data is None:
         return submission
     if container == "workbook":
@@ -214,6 +223,7 @@ def read_file(
     submission: RawSubmission,
     mapped: Literal[False] = ...,
     hashed: bool = ...,
+    chosen: bool = ...,
 ) -> bytes | None: ...
 
 
@@ -225,6 +235,7 @@ def read_file(
     submission: RawSubmission,
     mapped: Literal[True],
     hashed: bool = ...,
+    chosen: bool = ...,
 ) -> bytes | mmap.mmap | None: ...
 
 
@@ -235,12 +246,15 @@ def read_file(
     submission: RawSubmission,
     mapped: bool = False,
     hashed: bool = True,
+    chosen: bool = False,
 ) -> bytes | mmap.mmap | None:
     """The bytes of one plain file, recorded in `submission.files` (with its SHA-256 when `hashed`); None,
     with a finding, when refused. `mapped` maps the file instead of reading it.
 
     The file is opened without following links and checked to be a regular file of at most
     `limits.max_file_bytes` before it is read. A file over the limit is not read, so not recorded.
+    A file with other names (a hard link, which may be a name for a file outside the folder) is refused,
+    unless it is the submission the user `chosen` to validate.
     """
     try:
         descriptor = os.open(path, OPEN_FLAGS)
@@ -256,6 +270,10 @@ def read_file(
             status = os.fstat(stream.fileno())
             if not stat.S_ISREG(status.st_mode):
                 message = "This is not a plain file (a device, pipe or socket); it was not read."
+                submission.findings.append(Finding("file-unsafe-path", file, message=message))
+                return None
+            if status.st_nlink > 1 and not chosen:
+                message = "This file has other names (hard links), so it may be a file outside the folder; not read."
                 submission.findings.append(Finding("file-unsafe-path", file, message=message))
                 return None
             if status.st_size > limits.max_file_bytes:
@@ -293,6 +311,26 @@ def is_submission(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in (WORKBOOK_SUFFIX, JSON_SUFFIX)
 
 
+def holds_submissions(folder: Path) -> bool:
+    """Whether a folder holding `submission.json` holds submissions of its own: a subfolder with its own
+    `submission.json`, or .xlsx workbooks and .json documents with no table file (`<table>.csv`,
+    `<table>.parquet`) beside them. A submission folder holds tables, and nothing of the kind."""
+    documents = tables = False
+    with os.scandir(folder) as scan:
+        for entry in scan:
+            if entry.name.startswith(".") or entry.name == HEADER_FILE or entry.is_symlink():
+                continue
+            stem, suffix = os.path.splitext(entry.name)
+            if entry.is_dir(follow_symlinks=False):
+                if os.path.lexists(os.path.join(entry.path, HEADER_FILE)):
+                    return True
+            elif suffix.lower() in (WORKBOOK_SUFFIX, JSON_SUFFIX):
+                documents = True
+            elif stem in TABLES and suffix in TABLE_READERS:
+                tables = True
+    return documents and not tables
+
+
 def container_of(path: Path) -> Container:
     """The container a path is read as: a folder, else by its suffix (.xlsx workbook, else JSON)."""
     if path.is_dir() and not path.is_symlink():
@@ -317,5 +355,10 @@ def relative(path: Path, base: Path) -> str:
 
 
 def printable(name: str) -> str:
-    """A file name as text: bytes that are not UTF-8 (kept by Python as surrogates) become escapes."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """A file name (or any text) on one line: bytes that are not UTF-8 (kept by Python as surrogates), lone
+    surrogates, control characters and line separators become escapes (`caf\\xe9.json`, `a\\nb.json`)."""
+    try:
+        text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no undecodable byte gives
+        text = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return NOT_ONE_LINE.sub(lambda found: found.group().encode("unicode_escape").decode(), text)

@@ -19,6 +19,7 @@ import io
 import math
 import warnings
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -38,6 +39,8 @@ MAX_HEADER_ROWS = 1000
 IGNORED_SHEETS = frozenset({"README"})
 """Sheets read by nobody: the blank templates ship a README sheet with instructions."""
 
+SMALL_MEMBER_BYTES = 1024**2
+"""A part of a workbook this small is harmless however far it expands (styles and empty sheets expand far)."""
 # Floats at or above this size are not exactly whole numbers as written, so they keep Python's text.
 EXACT_INTEGER_FLOAT = 2.0**53
 
@@ -52,8 +55,10 @@ def zip_finding(data: bytes | IO[bytes], file: str, limits: Limits, container: s
     """A finding when the bytes are not a zip archive or would expand too far; None when safe to open.
 
     The expansion is judged on the sizes the archive declares: Python's zipfile never returns more
-    than the declared size of a member, so a member cannot lie its way past the check. `data` is the
-    file's bytes or an open binary file; `container` names what it was sent as (see ZIP_CONTAINERS).
+    than the declared size of a member, so a member cannot lie its way past the check. Each member is
+    judged on its own, so that stored random bytes beside a bomb cannot dilute the ratio; a member of
+    up to SMALL_MEMBER_BYTES expands as it may. `data` is the file's bytes or an open binary file;
+    `container` names what it was sent as (see ZIP_CONTAINERS).
     """
     what = "workbook" if container == "workbook" else "archive"
     try:
@@ -62,16 +67,17 @@ def zip_finding(data: bytes | IO[bytes], file: str, limits: Limits, container: s
     except Exception as error:  # a malformed archive fails inside zipfile in many ways; all mean "unreadable"
         return Finding("file-unreadable", file, message=f"The file is not {ZIP_CONTAINERS[container]}: {error}.")
     expanded = sum(member.file_size for member in members)
-    compressed = sum(member.compress_size for member in members)
     if expanded > limits.max_xlsx_uncompressed_bytes:
         message = f"The {what} expands to {expanded:,} bytes; the limit is {limits.max_xlsx_uncompressed_bytes:,}."
         return Finding("file-zip-bomb", file, message=message)
-    if expanded > compressed * limits.max_xlsx_zip_ratio:
-        ratio = expanded / compressed if compressed else float("inf")
-        message = (
-            f"The {what} expands {ratio:,.0f} times its compressed size; the limit is {limits.max_xlsx_zip_ratio:,.0f}."
-        )
-        return Finding("file-zip-bomb", file, message=message)
+    for member in members:
+        if member.file_size > max(member.compress_size * limits.max_xlsx_zip_ratio, SMALL_MEMBER_BYTES):
+            ratio = member.file_size / member.compress_size if member.compress_size else float("inf")
+            message = (
+                f"The {what}'s part {member.filename!r} expands {ratio:,.0f} times its compressed size; "
+                f"the limit is {limits.max_xlsx_zip_ratio:,.0f}."
+            )
+            return Finding("file-zip-bomb", file, message=message)
     return None
 
 
@@ -112,16 +118,21 @@ def is_empty(value: object) -> bool:
     return value is None or value == ""
 
 
-def trimmed_rows(rows: Iterable[Sequence[object]], max_rows: int) -> tuple[list[Row], bool]:
-    """The rows of a sheet without trailing empty rows and cells; True when there are over `max_rows`.
+def trimmed_rows(rows: Iterable[Sequence[object]], max_rows: int, max_cells: int) -> tuple[list[Row], bool]:
+    """The rows of a sheet without trailing empty rows and cells; True when there are over `max_rows`, or
+    over `max_cells` cells read (empty ones too: each costs the reader as much).
 
     Empty rows inside the data are kept, so every row keeps the number the submitter sees. Reading
-    stops at the first non-empty row past the limit.
+    stops at the first non-empty row past the row limit, or at the row that passes the cell limit.
     """
     kept: list[Row] = []
     pending_empty = 0
+    cells = 0
     for row in rows:
         width = len(row)
+        cells += width
+        if cells > max_cells:
+            return kept, True
         while width and is_empty(row[width - 1]):
             width -= 1
         if not width:
@@ -190,19 +201,28 @@ def submission_from_workbook(
             return None, {}, [Finding("file-unreadable", file, message=message)]
         try:
             names = list(workbook.sheetnames)
+            repeated = {name for name, count in Counter(names).items() if count > 1}
             for name in names:
                 if name in IGNORED_SHEETS:
+                    continue
+                if name in repeated:
+                    # openpyxl finds only the first sheet of a name: a crafted workbook may hold two.
+                    message = f"The workbook holds {names.count(name)} sheets named '{name}'; none was read."
+                    findings.append(Finding("file-duplicate-table", file, table=name, message=message))
                     continue
                 if name != HEADER_TABLE and name not in TABLES:
                     message = f"Sheet '{name}' is not a table of the format and was not read."
                     findings.append(Finding("table-unknown", file, table=name, message=message))
                     continue
                 max_rows = MAX_HEADER_ROWS if name == HEADER_TABLE else limits.max_rows
-                rows, too_many, problem = read_sheet(workbook, name, max_rows)
+                rows, too_many, problem = read_sheet(workbook, name, max_rows, limits.max_xlsx_cells)
                 if problem is not None:
                     findings.append(Finding("file-unreadable", file, table=name, message=problem))
                 elif too_many:
-                    message = f"Sheet '{name}' has over {max_rows:,} data rows, the limit."
+                    message = (
+                        f"Sheet '{name}' has over {max_rows:,} data rows or {limits.max_xlsx_cells:,} cells, "
+                        "the limits; send large tables as CSV or Parquet files."
+                    )
                     findings.append(Finding("table-too-many-rows", file, table=name, message=message))
                 elif name == HEADER_TABLE:
                     header, found = header_from_rows(rows, file)
@@ -222,15 +242,18 @@ def submission_from_workbook(
     return header, tables, findings
 
 
-def read_sheet(workbook: openpyxl.Workbook, name: str, max_rows: int) -> tuple[list[Row], bool, str | None]:
-    """The trimmed rows of one sheet, whether it has over `max_rows` data rows, and the error met, if any."""
+def read_sheet(
+    workbook: openpyxl.Workbook, name: str, max_rows: int, max_cells: int
+) -> tuple[list[Row], bool, str | None]:
+    """The trimmed rows of one sheet, whether it has over `max_rows` data rows or `max_cells` cells, and the
+    error met, if any."""
     sheet = workbook[name]
     if not hasattr(sheet, "iter_rows"):
         return [], False, f"Sheet '{name}' is a chart, not a sheet of cells."
     try:
         # Some writers record a wrong sheet size; without it, read-only mode reads every cell present.
         sheet.reset_dimensions()
-        rows, too_many = trimmed_rows(sheet.iter_rows(values_only=True), max_rows + 1)
+        rows, too_many = trimmed_rows(sheet.iter_rows(values_only=True), max_rows + 1, max_cells)
     except Exception as error:  # a malformed sheet part fails inside openpyxl in many ways
         return [], False, xml_refused_message(error) or f"Sheet '{name}' could not be read: {error!r}."
     return rows, too_many, None

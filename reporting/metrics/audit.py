@@ -61,6 +61,10 @@ class AuditTables:
     - loans: Σ borrowed_usd, collateral_usd, funded_onchain_usd (cents) and the loan count per lender,
       entity type and collateral_asset.
     - incident_descriptions: entity, incident_id and the submitted description of every incident.
+    - hourly_by_asset: Σ notional_usd (cents) of long and of short positions per base_asset and UTC hour,
+      for the hours of the period in which the asset had liquidations (the per-asset peak windows).
+    - loans_with_ltv: every secured loan with a liquidation_ltv: lender, collateral_asset, borrowed_usd,
+      collateral_usd (cents) and liquidation_ltv (the loans tested by the stress scenarios).
     """
 
     hourly_liquidations: pd.DataFrame
@@ -74,6 +78,8 @@ class AuditTables:
     leverage_band_rows: pd.DataFrame
     loans: pd.DataFrame
     incident_descriptions: pd.DataFrame
+    hourly_by_asset: pd.DataFrame
+    loans_with_ltv: pd.DataFrame
 
 
 def compute_audit_tables(partials: Partials, submissions: list[ValidatedSubmission], period: str) -> AuditTables:
@@ -99,7 +105,58 @@ def compute_audit_tables(partials: Partials, submissions: list[ValidatedSubmissi
         incident_descriptions=compute_incident_descriptions(
             {s.header.entity_name: s.tables for s in accepted if s.header}
         ),
+        hourly_by_asset=compute_hourly_by_asset(partials, period),
+        loans_with_ltv=compute_loans_with_ltv({s.header.entity_name: s.tables for s in accepted if s.header}),
     )
+
+
+def compute_hourly_by_asset(partials: Partials, period: str) -> pd.DataFrame:
+    """Σ notional_usd (cents) of long and of short positions per base_asset and UTC hour of the period, for
+    the hours with liquidations of that asset; sorted by asset and hour. Its size follows assets × hours."""
+    start, end = compute_period_bounds(period)
+    buckets = partials.liquidations
+    buckets = buckets[(buckets["hour"] >= start) & (buckets["hour"] < end)]
+    sums = (
+        buckets.groupby(["base_asset", "hour", "position_side"], sort=True)["notional_cents"]
+        .sum()
+        .unstack("position_side", fill_value=0)
+        .reindex(columns=["long", "short"], fill_value=0)
+        .astype("int64")
+    )
+    return pd.DataFrame(
+        {
+            "base_asset": sums.index.get_level_values("base_asset").astype(str),
+            "hour": sums.index.get_level_values("hour"),
+            "long_cents": sums["long"].to_numpy(),
+            "short_cents": sums["short"].to_numpy(),
+        }
+    )
+
+
+def compute_loans_with_ltv(entities: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
+    """Every secured loan with a liquidation_ltv, per lender in name order: collateral_asset, borrowed_usd and
+    collateral_usd (cents) and liquidation_ltv."""
+    frames = []
+    for lender in sorted(entities):
+        loans = entities[lender].get("loans")
+        if loans is None:
+            continue
+        tested = loans[(loans["collateral_asset"] != UNSECURED) & loans["liquidation_ltv"].notna()]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "lender": lender,
+                    "collateral_asset": tested["collateral_asset"].to_numpy(),
+                    "borrowed_cents": to_cents(tested["borrowed_usd"]),
+                    "collateral_cents": to_cents(tested["collateral_usd"]),
+                    "liquidation_ltv": tested["liquidation_ltv"].to_numpy(dtype="float64"),
+                }
+            )
+        )
+    if not frames:
+        columns = ("lender", "collateral_asset", "borrowed_cents", "collateral_cents", "liquidation_ltv")
+        return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
+    return pd.concat(frames, ignore_index=True)
 
 
 def compute_hourly_liquidations(partials: Partials, period: str) -> pd.DataFrame:

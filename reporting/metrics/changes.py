@@ -30,6 +30,8 @@ MONEY_KEYS: dict[str, tuple[str, ...]] = {
         "liquidations_total_usd",
         "adl_usd",
         "incident_liquidations_usd",
+        "cross_margin_collateral_usd",
+        "cross_margin_self_priced_usd",
     ),
     "lending": (
         "cefi_usd",
@@ -55,6 +57,8 @@ RATIO_KEYS: dict[str, tuple[str, ...]] = {
         "liquidations_long_share",
         "liquidations_hhi",
         "cross_margin_liquidation_share",
+        "largest_liquidation_share",
+        "self_priced_collateral_share",
     ),
     "lending": ("onchain_share", "lender_hhi", "cefi_lender_hhi", "weighted_ltv"),
     "incidents": (),
@@ -88,7 +92,7 @@ def compute_changes(
         prior_section = prior_section if isinstance(prior_section, Mapping) else {}
         changes[section] = {
             key: compute_change(
-                current[section].get(key), _read_number(prior_section.get(key)), money=key in MONEY_KEYS[section]
+                current[section].get(key), read_number(prior_section.get(key)), money=key in MONEY_KEYS[section]
             )
             for key in keys
         }
@@ -105,8 +109,8 @@ def compute_change(current: float | None, prior: float | None, money: bool) -> C
     return Change(prior=prior, change=change, change_pct=None if prior == 0 else (current - prior) / abs(prior))
 
 
-def _read_number(value: object) -> float | None:
-    # A prior file is outside input: anything but a finite number counts as missing.
+def read_number(value: object) -> float | None:
+    """A figure read from outside input (a prior file, the history): anything but a finite number is None."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return float(value)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from reporting.config import Thresholds
+from reporting.config import ScenarioSettings, Thresholds
 from reporting.metrics.changes import Change, compute_changes
 from reporting.metrics.coverage import Coverage
 from reporting.metrics.derivatives import DerivativesMetrics, compute_derivatives
@@ -14,6 +14,8 @@ from reporting.metrics.flags import Flag, compute_flags
 from reporting.metrics.incidents import IncidentDetail, IncidentsMetrics, classify_incidents, compute_incidents
 from reporting.metrics.lending import LendingMetrics, compute_lending
 from reporting.metrics.partials import Partials, combine_partials, compute_partials
+from reporting.metrics.scenarios import ScenariosMetrics, compute_scenarios
+from reporting.metrics.trends import EarlierFigures, Trend, compute_trends, series_periods
 from reporting.validate.model import ValidatedSubmission
 
 
@@ -21,8 +23,10 @@ from reporting.validate.model import ValidatedSubmission
 class Metrics:
     """Every figure of metrics.md for one period, plus the per-incident detail.
 
-    `to_dict()` gives the metrics JSON: the keys and nesting of metrics.md. `incident_details` is not
-    part of it; it is the classified incident list for the PDF and the workbook.
+    `to_dict()` gives the metrics JSON: the keys and nesting of metrics.md. `incident_details` and
+    `flag_history` are not part of it: the classified incident list, and each flag's status over the
+    13 periods of the trends ({flag id: [{period, status}]}, status None where the history has no build),
+    for the PDF and the workbook. `trends` is empty when the metrics were computed without a history.
     """
 
     period: str
@@ -30,9 +34,12 @@ class Metrics:
     lending: LendingMetrics
     incidents: IncidentsMetrics
     coverage: Coverage
+    scenarios: ScenariosMetrics
     changes: dict[str, dict[str, Change]]
     flags: list[Flag]
     incident_details: list[IncidentDetail]
+    trends: dict[str, Trend] = field(default_factory=dict)
+    flag_history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The metrics JSON as a dict of plain values (str, int, float, bool, None, dict, list)."""
@@ -46,7 +53,9 @@ class Metrics:
                 section: {key: asdict(change) for key, change in figures.items()}
                 for section, figures in self.changes.items()
             },
+            "scenarios": asdict(self.scenarios),
             "flags": [asdict(flag) for flag in self.flags],
+            "trends": {path: asdict(trend) for path, trend in self.trends.items()},
         }
 
 
@@ -65,14 +74,16 @@ def compute_metrics(
     flags on changes.
     """
     return compute_metrics_from_partials(
-        combine_accepted_partials(submissions), period, thresholds, coverage=coverage, prior=prior
+        combine_accepted_partials(submissions, thresholds.scenarios), period, thresholds, coverage=coverage, prior=prior
     )
 
 
-def combine_accepted_partials(submissions: Iterable[ValidatedSubmission]) -> Partials:
+def combine_accepted_partials(submissions: Iterable[ValidatedSubmission], scenarios: ScenarioSettings) -> Partials:
     """The combined partial aggregates of the accepted submissions; the others are left out."""
     return combine_partials(
-        compute_partials(s.header, s.tables) for s in submissions if s.status == "accepted" and s.header is not None
+        compute_partials(s.header, s.tables, scenarios)
+        for s in submissions
+        if s.status == "accepted" and s.header is not None
     )
 
 
@@ -83,9 +94,14 @@ def compute_metrics_from_partials(
     *,
     coverage: Coverage,
     prior: Mapping[str, Any] | None = None,
+    earlier: EarlierFigures | None = None,
 ) -> Metrics:
-    """The metrics of `period` from combined partials (see `reporting.metrics.partials`)."""
-    derivatives = compute_derivatives(partials, period)
+    """The metrics of `period` from combined partials (see `reporting.metrics.partials`).
+
+    `earlier` holds the figures of earlier builds from the history, for the trends section and the
+    flags' status history; without it both are empty.
+    """
+    derivatives = compute_derivatives(partials, period, thresholds.liquidations.stress_multiple)
     lending = compute_lending(partials)
     peak = derivatives.peak_24h_liquidations
     details = classify_incidents(partials, period, thresholds.incident_severity, peak)
@@ -104,7 +120,20 @@ def compute_metrics_from_partials(
         lending=lending,
         incidents=incidents,
         coverage=coverage,
+        scenarios=compute_scenarios(partials, thresholds.scenarios),
         changes=changes,
         flags=flags,
         incident_details=details,
+        trends={} if earlier is None else compute_trends(figures, period, earlier),
+        flag_history={} if earlier is None else _flag_history(flags, period, earlier),
     )
+
+
+def _flag_history(flags: list[Flag], period: str, earlier: EarlierFigures) -> dict[str, list[dict[str, Any]]]:
+    """Each flag's status over the 13 periods ending with this one (the history keys it `flags.<id>.status`)."""
+    periods = series_periods(period)[:-1]
+    return {
+        flag.id: [{"period": p, "status": earlier.get(p, {}).get(f"flags.{flag.id}.status")} for p in periods]
+        + [{"period": period, "status": flag.status}]
+        for flag in flags
+    }

@@ -15,11 +15,13 @@ import pandas as pd
 
 from reporting.contract import EXCHANGE_TYPES, compute_period_bounds
 from reporting.metrics.concentration import compute_hhi, compute_top_share
-from reporting.metrics.partials import Partials
+from reporting.metrics.partials import HIGH_LEVERAGE_BANDS, Partials
 from reporting.metrics.period import format_date, format_timestamp, format_usd
 
 METHODS = ("order_book", "backstop", "adl")
 CROSS_MODES = ("cross", "portfolio")
+PRICING_METHODS = ("order_book", "external_index", "redemption")
+SELF_PRICED = "order_book"
 WINDOW_HOURS = 24
 
 
@@ -56,6 +58,15 @@ class PeakWindow:
 
 
 @dataclass(frozen=True)
+class StressHour:
+    """A whole UTC hour whose liquidation total exceeds stress_multiple × the period's median hourly total."""
+
+    start: str
+    total_usd: float
+    multiple: float
+
+
+@dataclass(frozen=True)
 class DerivativesMetrics:
     """The `derivatives` section of metrics.md, key for key."""
 
@@ -83,20 +94,41 @@ class DerivativesMetrics:
     adl_usd: float | None = None
     cross_margin_liquidation_share: float | None = None
     incident_liquidations_usd: float | None = None
+    peak_24h_by_asset: dict[str, PeakWindow] | None = None
+    peak_1h_liquidations: PeakWindow | None = None
+    stress_hours: list[StressHour] | None = None
+    largest_liquidation_share: float | None = None
+    accounts_liquidated: int | None = None
+    collateral_by_pricing_method: dict[str, float] | None = None
+    self_priced_collateral_share: float | None = None
+    cross_margin_collateral_usd: float | None = None
+    cross_margin_self_priced_usd: float | None = None
 
 
-def compute_derivatives(partials: Partials, period: str) -> DerivativesMetrics:
-    """The derivatives section from combined partials; every figure None when no venue was accepted."""
+def compute_derivatives(partials: Partials, period: str, stress_multiple: float) -> DerivativesMetrics:
+    """The derivatives section from combined partials; every figure None when no venue was accepted.
+
+    `stress_multiple` is the setting of stress_hours (the thresholds file's `liquidations.stress_multiple`).
+    """
     if not partials.entities["entity_type"].isin(EXCHANGE_TYPES).any():
         return DerivativesMetrics()
     period_end = compute_period_end_open_interest(partials)
+    liquidations = compute_liquidations(partials)
+    largest, total = liquidations["largest_liquidation"], liquidations["liquidations_total_usd"]
+    hourly = HourlyLiquidations.from_partials(partials, period)
     return DerivativesMetrics(
         **compute_open_interest(partials),
         **compute_funding(partials),
         estimated_leverage_ratio=compute_estimated_leverage_ratio(partials, period_end),
         high_leverage_oi_share=compute_high_leverage_oi_share(partials),
-        **compute_liquidations(partials),
-        peak_24h_liquidations=compute_peak_24h_liquidations(partials, period),
+        **liquidations,
+        peak_24h_liquidations=hourly.peak_window(WINDOW_HOURS),
+        peak_24h_by_asset=compute_peak_24h_by_asset(partials, period),
+        peak_1h_liquidations=hourly.peak_window(1),
+        stress_hours=compute_stress_hours(hourly, stress_multiple),
+        largest_liquidation_share=largest.notional_usd / total if largest is not None and total else None,
+        accounts_liquidated=compute_accounts_liquidated(partials),
+        **compute_collateral_pricing(partials),
     )
 
 
@@ -169,10 +201,11 @@ def compute_high_leverage_oi_share(partials: Partials) -> float | None:
 
     A share, 0–1; None when no venue sent such rows or their Σ is 0.
     """
-    total = int(partials.leverage_bands["all_bands_cents"].sum())
+    bands = partials.leverage_bands
+    total = int(bands["open_interest_cents"].sum())
     if total == 0:
         return None
-    return int(partials.leverage_bands["high_leverage_cents"].sum()) / total
+    return int(bands.loc[bands["band"].isin(HIGH_LEVERAGE_BANDS), "open_interest_cents"].sum()) / total
 
 
 def compute_liquidations(partials: Partials) -> dict[str, Any]:
@@ -247,35 +280,146 @@ def _split_by(buckets: pd.DataFrame, key: str) -> dict[str, LiquidationSplit]:
     }
 
 
-def compute_peak_24h_liquidations(partials: Partials, period: str) -> PeakWindow | None:
-    """The 24-hour window with the largest liquidation total (USD): {start, end, total_usd, long_usd, short_usd}.
+def compute_peak_24h_by_asset(partials: Partials, period: str) -> dict[str, PeakWindow]:
+    """{base_asset: the peak_24h_liquidations rule applied to that asset's liquidations alone}, by asset.
 
-    Windows are 24 consecutive whole UTC hours inside the period: start on a whole hour, start ≥ the
-    period's first instant, end = start + 24 h ≤ the period's end. Ties: the earliest start. None when
-    there is no liquidation inside the period.
+    All assets at once: one (asset × hour) array per side, windows summed along the hours.
     """
-    start, end = compute_period_bounds(period)
-    hours = pd.date_range(start, end, freq="h", inclusive="left", unit="us")
-    buckets = partials.liquidations
-    if buckets.empty:
-        return None
-    hourly = _sum_by_side(buckets, "hour").reindex(index=hours, fill_value=0)
-    long_sums = _window_sums(hourly["long"].to_numpy())
-    short_sums = _window_sums(hourly["short"].to_numpy())
-    totals = long_sums + short_sums
-    if len(totals) == 0 or totals.max() == 0:
-        return None
-    first = int(np.argmax(totals))  # argmax returns the first maximum: the earliest start
-    return PeakWindow(
-        start=format_timestamp(hours[first]),
-        end=format_timestamp(hours[first] + pd.Timedelta(hours=WINDOW_HOURS)),
-        total_usd=format_usd(totals[first]),
-        long_usd=format_usd(long_sums[first]),
-        short_usd=format_usd(short_sums[first]),
-    )
+    hourly = HourlyLiquidations.from_partials(partials, period, "base_asset")
+    windows = hourly.peak_windows(WINDOW_HOURS)
+    return {asset: window for asset, window in zip(hourly.groups, windows, strict=True) if window is not None}
 
 
-def _window_sums(hourly: np.ndarray) -> np.ndarray:
-    """Sums of every run of WINDOW_HOURS consecutive hours, exact in integer cents."""
-    running = np.concatenate([[0], np.cumsum(hourly, dtype="int64")])
-    return running[WINDOW_HOURS:] - running[:-WINDOW_HOURS]
+def compute_stress_hours(hourly: HourlyLiquidations, stress_multiple: float) -> list[StressHour]:
+    """Every whole UTC hour of the period whose liquidation total exceeds `stress_multiple` × the median
+    hourly total of the period (hours without liquidations count as 0; when the median is 0, the mean is
+    used instead), with its total (USD) and multiple = total ÷ that median (or mean); ordered by start.
+
+    Empty when no hour qualifies (no liquidations at all, for one).
+    """
+    if not hourly.groups:
+        return []
+    totals = hourly.long[0] + hourly.short[0]
+    base = float(np.median(totals))
+    if base == 0:
+        base = float(totals.mean())
+    if base == 0:
+        return []
+    stressed = np.flatnonzero(totals > stress_multiple * base)
+    return [
+        StressHour(
+            start=format_timestamp(hourly.hours[i]),
+            total_usd=format_usd(totals[i]),
+            multiple=float(totals[i]) / base,
+        )
+        for i in stressed
+    ]
+
+
+def compute_accounts_liquidated(partials: Partials) -> int | None:
+    """The number of distinct (venue, account_ref) pairs among liquidations whose account_ref is set.
+
+    Each venue's distinct count comes from its own submission (see `Partials.liquidated_accounts`), so the
+    pairs of two venues never coincide and the counts add up. None when no venue sent an account_ref.
+    """
+    accounts = partials.liquidated_accounts
+    if int(accounts["referenced_events"].sum()) == 0:
+        return None
+    return int(accounts["accounts"].sum())
+
+
+def compute_collateral_pricing(partials: Partials) -> dict[str, Any]:
+    """Collateral by pricing method (USD; share 0–1), over the collateral rows of all venues.
+
+    - collateral_by_pricing_method: {order_book, external_index, redemption: Σ balance_usd}.
+    - self_priced_collateral_share: Σ balance_usd with pricing_method `order_book` ÷ Σ balance_usd
+      (collateral valued from the venue's own order book).
+    - cross_margin_collateral_usd: Σ cross_margin_usd.
+    - cross_margin_self_priced_usd: Σ cross_margin_usd of rows with pricing_method `order_book`.
+    All None when no venue sent collateral rows; the share None when Σ balance_usd is 0.
+    """
+    rows = partials.collateral_pricing
+    if rows.empty:
+        return {}
+    balance = rows.groupby("pricing_method")["balance_cents"].sum()
+    cross = rows.groupby("pricing_method")["cross_margin_cents"].sum()
+    total = int(balance.sum())
+    return {
+        "collateral_by_pricing_method": {method: format_usd(balance.get(method, 0)) for method in PRICING_METHODS},
+        "self_priced_collateral_share": int(balance.get(SELF_PRICED, 0)) / total if total else None,
+        "cross_margin_collateral_usd": format_usd(cross.sum()),
+        "cross_margin_self_priced_usd": format_usd(cross.get(SELF_PRICED, 0)),
+    }
+
+
+@dataclass(frozen=True)
+class HourlyLiquidations:
+    """Liquidated cents per group and whole UTC hour of the period, by side: `long[g, h]`, `short[g, h]`.
+
+    One group (named "") for all liquidations together, or one per value of a key of the buckets.
+    """
+
+    groups: list[str]
+    hours: pd.DatetimeIndex
+    long: np.ndarray
+    short: np.ndarray
+
+    @classmethod
+    def from_partials(cls, partials: Partials, period: str, key: str | None = None) -> HourlyLiquidations:
+        """The hourly sums of the liquidation buckets; no group when there is no liquidation in the period."""
+        start, end = compute_period_bounds(period)
+        hours = pd.date_range(start, end, freq="h", inclusive="left", unit="us")
+        buckets = partials.liquidations
+        offset = ((buckets["hour"] - hours[0]) // pd.Timedelta(hours=1)).to_numpy(dtype="int64")
+        inside = (offset >= 0) & (offset < len(hours))
+        if key is None:
+            codes, groups = np.zeros(len(buckets), dtype="int64"), [""]
+        else:
+            codes, uniques = pd.factorize(buckets[key], sort=True)
+            groups = [str(group) for group in uniques]
+        sums = []
+        for side in ("long", "short"):
+            chosen = inside & (buckets["position_side"] == side).to_numpy()
+            grid = np.zeros(len(groups) * len(hours), dtype="int64")
+            np.add.at(grid, codes[chosen] * len(hours) + offset[chosen], buckets["notional_cents"].to_numpy()[chosen])
+            sums.append(grid.reshape(len(groups), len(hours)))
+        if not inside.any():
+            return cls([], hours, sums[0][:0], sums[1][:0])
+        return cls(groups, hours, sums[0], sums[1])
+
+    def peak_window(self, width: int) -> PeakWindow | None:
+        """The peak window of the only group (all liquidations together); None without liquidations.
+
+        peak_24h_liquidations (width 24): the 24 consecutive whole UTC hours inside the period with the
+        largest liquidation total, {start, end = start + 24 h, total_usd, long_usd, short_usd}; ties: the
+        earliest start. peak_1h_liquidations (width 1): the same for a single whole hour.
+        """
+        return self.peak_windows(width)[0] if self.groups else None
+
+    def peak_windows(self, width: int) -> list[PeakWindow | None]:
+        """Per group, the run of `width` consecutive hours with the largest total (ties: the earliest start),
+        None for a group without liquidations."""
+        long_sums, short_sums = _window_sums(self.long, width), _window_sums(self.short, width)
+        totals = long_sums + short_sums
+        if totals.shape[1] == 0:
+            return [None] * len(self.groups)
+        first = np.argmax(totals, axis=1)  # argmax returns the first maximum: the earliest start
+        rows = np.arange(len(self.groups))
+        return [
+            None
+            if totals[g, i] == 0
+            else PeakWindow(
+                start=format_timestamp(self.hours[i]),
+                end=format_timestamp(self.hours[i] + pd.Timedelta(hours=width)),
+                total_usd=format_usd(totals[g, i]),
+                long_usd=format_usd(long_sums[g, i]),
+                short_usd=format_usd(short_sums[g, i]),
+            )
+            for g, i in zip(rows, first, strict=True)
+        ]
+
+
+def _window_sums(hourly: np.ndarray, width: int) -> np.ndarray:
+    """Sums of every run of `width` consecutive hours along the last axis, exact in integer cents."""
+    running = np.concatenate([np.zeros((hourly.shape[0], 1), dtype="int64"), np.cumsum(hourly, axis=1)], axis=1)
+    return running[:, width:] - running[:, :-width]

@@ -140,6 +140,42 @@ FLAGS: tuple[FlagDefinition, ...] = (
         label="change in total industry debt",
         unavailable="change in total industry debt not available (total industry debt not available in both periods)",
     ),
+    FlagDefinition(
+        id="adl_activation",
+        metric="derivatives.liquidations_method_share.adl",
+        title="Auto-deleveraging",
+        display="share",
+        rule="above",
+        label="share of liquidations closed by auto-deleveraging",
+        unavailable="share of liquidations closed by auto-deleveraging not available (no liquidations)",
+    ),
+    FlagDefinition(
+        id="false_liquidations",
+        metric="incidents.false_liquidations_usd",
+        title="False liquidations",
+        display="money",
+        rule="above",
+        label="false liquidations reported with incidents",
+        unavailable="false liquidations not available (no entity that reports incidents)",
+    ),
+    FlagDefinition(
+        id="cross_margin_cascade",
+        metric="derivatives.cross_margin_liquidation_share",
+        title="Cross-margin cascade",
+        display="share",
+        rule="above",
+        label="share of liquidations in cross or portfolio margin",
+        unavailable="share of liquidations in cross or portfolio margin not available (no liquidations)",
+    ),
+    FlagDefinition(
+        id="self_priced_collateral",
+        metric="derivatives.self_priced_collateral_share",
+        title="Self-priced collateral",
+        display="share",
+        rule="above",
+        label="share of venue collateral valued from the venue's own order book",
+        unavailable="share of self-priced collateral not available (no venue sent collateral)",
+    ),
 )
 """Every flag of the report, in the specification's order."""
 

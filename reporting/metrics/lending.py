@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from reporting.metrics.concentration import compute_hhi, compute_shares
-from reporting.metrics.partials import Partials
+from reporting.metrics.partials import NO_MATURITY, Partials
 from reporting.metrics.period import format_usd
 
 LOAN_TYPES = ("cefi_lender", "defi_protocol")
@@ -51,6 +51,7 @@ class LendingMetrics:
     cefi_lender_hhi: float | None = None
     collateral_by_asset: dict[str, float] | None = None
     weighted_ltv: float | None = None
+    dat_debt_by_maturity_year: dict[str, float] | None = None
 
 
 def compute_lending(partials: Partials) -> LendingMetrics:
@@ -70,6 +71,8 @@ def compute_lending(partials: Partials) -> LendingMetrics:
     - cefi_lender_hhi: HHI over CeFi lenders only.
     - collateral_by_asset: {collateral_asset: Σ collateral_usd} over secured loans (USD).
     - weighted_ltv: Σ borrowed_usd ÷ Σ collateral_usd over secured loans (a ratio).
+    - dat_debt_by_maturity_year: {maturity year as text, `"2028"`, or `"none"` when maturity_date is null:
+      Σ principal_usd} (USD; years in ascending order, `none` last).
     """
     types = set(partials.entities["entity_type"])
     loans = partials.loans
@@ -116,7 +119,15 @@ def compute_lending(partials: Partials) -> LendingMetrics:
         if reports_loans
         else None,
         weighted_ltv=int(loans["secured_borrowed_cents"].sum()) / secured_collateral if secured_collateral else None,
+        dat_debt_by_maturity_year=compute_dat_debt_by_maturity_year(partials) if "dat" in types else None,
     )
+
+
+def compute_dat_debt_by_maturity_year(partials: Partials) -> dict[str, float]:
+    """{maturity year: Σ principal_usd} (USD), years ascending and `none` (no maturity_date) last."""
+    by_year = partials.dat_maturity.groupby("maturity_year")["principal_cents"].sum()
+    order = sorted(by_year.index, key=lambda year: (year == NO_MATURITY, year))
+    return {str(year): format_usd(by_year[year]) for year in order}
 
 
 def compute_by_lender(partials: Partials) -> pd.Series | None:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import pandas_dtype
 
+from reporting.config import ScenarioSettings
 from reporting.contract import EXCHANGE_TYPES, UNSECURED, Header
 
 EntityTables = dict[str, pd.DataFrame]
@@ -40,7 +41,11 @@ SUMMED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     ),
     "funding": ({"venue": TEXT}, {"funding_weighted_usd": "float64", "open_interest_cents": "int64"}),
     "collateral": ({"venue": TEXT}, {"balance_cents": "int64", "rows": "int64"}),
-    "leverage_bands": ({"venue": TEXT}, {"high_leverage_cents": "int64", "all_bands_cents": "int64"}),
+    "collateral_pricing": (
+        {"venue": TEXT, "pricing_method": TEXT},
+        {"balance_cents": "int64", "cross_margin_cents": "int64"},
+    ),
+    "leverage_bands": ({"venue": TEXT, "band": TEXT}, {"open_interest_cents": "int64"}),
     "liquidations": (
         {
             "venue": TEXT,
@@ -52,6 +57,7 @@ SUMMED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         },
         {"notional_cents": "int64", "incident_cents": "int64", "events": "int64"},
     ),
+    "liquidated_accounts": ({"venue": TEXT}, {"accounts": "int64", "referenced_events": "int64"}),
     "incident_liquidations": ({"entity": TEXT, "incident_id": TEXT}, {"notional_cents": "int64", "events": "int64"}),
     "loans": (
         {"lender": TEXT, "entity_type": TEXT},
@@ -63,9 +69,13 @@ SUMMED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         },
     ),
     "loan_collateral": ({"collateral_asset": TEXT}, {"collateral_cents": "int64"}),
+    "loans_at_risk": ({"lender": TEXT, "shock": TEXT}, {"at_risk_cents": "int64", "with_ltv_cents": "int64"}),
     "cdp_supply": ({"lender": TEXT}, {"crypto_backed_cents": "int64"}),
     "dat_debt": ({"lender": TEXT}, {"principal_cents": "int64"}),
+    "dat_maturity": ({"lender": TEXT, "maturity_year": TEXT}, {"principal_cents": "int64"}),
 }
+NO_MATURITY = "none"
+"""The maturity_year of DAT debt without a maturity_date."""
 
 ENTITY_COLUMNS = {"entity": TEXT, "entity_type": TEXT}
 LARGEST_COLUMNS = {
@@ -105,10 +115,15 @@ class Partials:
     - funding: per venue, over perpetual rows with a funding rate: Σ open_interest_usd × funding_rate ×
       8 / funding_interval_hours (USD, float) and Σ open_interest_usd (cents).
     - collateral: per venue that sent collateral rows, Σ balance_usd (cents) and the row count.
-    - leverage_bands: per venue, over rows with base_asset `ALL`: Σ open_interest_usd of bands `25-50`
-      and `50+`, and of all bands (cents).
+    - collateral_pricing: per venue and pricing_method, Σ balance_usd and Σ cross_margin_usd (cents).
+    - leverage_bands: per venue and band, over rows with base_asset `ALL`: Σ open_interest_usd (cents).
     - liquidations: per venue, base_asset, position_side, method, margin_mode and UTC hour: Σ notional_usd,
       Σ notional_usd of events naming an incident (cents), and the event count.
+    - liquidated_accounts: per venue, the number of distinct account_ref among its liquidations and the
+      number of its events with an account_ref. Distinct counts add up over submissions because the pairs
+      counted are (venue, account_ref) and a venue's liquidations of a period come in one submission
+      (validation rejects two accepted submissions of one entity for one period); a venue's events
+      split over several chunks would need the chunks of one submission combined first.
     - incident_liquidations: per entity and incident_id, Σ notional_usd (cents) and count of the events
       naming it.
     - largest_liquidation: the candidate largest events (at most one per venue once reduced).
@@ -116,22 +131,30 @@ class Partials:
     - loans: per lender and entity type: Σ borrowed_usd of secured and of unsecured loans, Σ collateral_usd
       of secured loans, Σ funded_onchain_usd (cents).
     - loan_collateral: Σ collateral_usd per collateral_asset over secured loans (cents).
+    - loans_at_risk: per lender and shock of the scenarios (keyed as text, `0.10`), over secured loans
+      with a liquidation_ltv: Σ borrowed_usd of the loans at risk under that shock, and Σ borrowed_usd
+      of them all (cents); see `reporting.metrics.scenarios`.
     - cdp_supply: Σ crypto_backed_supply_usd per lender (cents). dat_debt: Σ principal_usd per lender (cents).
+    - dat_maturity: Σ principal_usd per lender and maturity year (text, `none` without a maturity_date).
     """
 
     entities: pd.DataFrame
     open_interest: pd.DataFrame
     funding: pd.DataFrame
     collateral: pd.DataFrame
+    collateral_pricing: pd.DataFrame
     leverage_bands: pd.DataFrame
     liquidations: pd.DataFrame
+    liquidated_accounts: pd.DataFrame
     incident_liquidations: pd.DataFrame
     largest_liquidation: pd.DataFrame
     incidents: pd.DataFrame
     loans: pd.DataFrame
     loan_collateral: pd.DataFrame
+    loans_at_risk: pd.DataFrame
     cdp_supply: pd.DataFrame
     dat_debt: pd.DataFrame
+    dat_maturity: pd.DataFrame
 
 
 def to_cents(values: pd.Series) -> pd.Series:
@@ -160,8 +183,9 @@ def _empty_frames() -> dict[str, pd.DataFrame]:
     return frames
 
 
-def compute_partials(header: Header, tables: EntityTables) -> Partials:
-    """The partial aggregates of one accepted submission (its header and typed tables)."""
+def compute_partials(header: Header, tables: EntityTables, scenarios: ScenarioSettings) -> Partials:
+    """The partial aggregates of one accepted submission (its header and typed tables); `scenarios` sets the
+    shocks under which loans are tested (loans_at_risk)."""
     name = header.entity_name
     parts = replace(
         empty_partials(),
@@ -170,13 +194,17 @@ def compute_partials(header: Header, tables: EntityTables) -> Partials:
     if header.entity_type in EXCHANGE_TYPES:
         parts = replace(parts, **_compute_exchange_partials(name, tables))
     if "loans" in tables:
-        parts = replace(parts, **_compute_loan_partials(name, header.entity_type, tables["loans"]))
+        parts = replace(parts, **_compute_loan_partials(name, header.entity_type, tables["loans"], scenarios))
     if "cdp_supply" in tables:
         crypto_backed = int(to_cents(tables["cdp_supply"]["crypto_backed_supply_usd"]).sum())
         parts = replace(parts, cdp_supply=_one_row("cdp_supply", lender=name, crypto_backed_cents=crypto_backed))
     if "dat_debt" in tables:
         principal = int(to_cents(tables["dat_debt"]["principal_usd"]).sum())
-        parts = replace(parts, dat_debt=_one_row("dat_debt", lender=name, principal_cents=principal))
+        parts = replace(
+            parts,
+            dat_debt=_one_row("dat_debt", lender=name, principal_cents=principal),
+            dat_maturity=_compute_dat_maturity(name, tables["dat_debt"]),
+        )
     if "incidents" in tables:
         parts = replace(parts, incidents=_compute_incident_rows(name, tables["incidents"]))
     return parts
@@ -243,18 +271,35 @@ def _compute_exchange_partials(venue: str, tables: EntityTables) -> dict[str, pd
             balance_cents=int(to_cents(collateral["balance_usd"]).sum()),
             rows=len(collateral),
         )
+        by_method = (
+            pd.DataFrame(
+                {
+                    "pricing_method": collateral["pricing_method"].to_numpy(),
+                    "balance_cents": to_cents(collateral["balance_usd"]),
+                    "cross_margin_cents": to_cents(collateral["cross_margin_usd"]),
+                }
+            )
+            .groupby("pricing_method", sort=True)
+            .sum()
+            .reset_index()
+        )
+        parts["collateral_pricing"] = _with_key(by_method, "collateral_pricing", venue=venue)
     bands = tables.get("leverage_bands")
     if bands is not None:
         whole_book = bands[bands["base_asset"] == ALL_ASSETS]
         if len(whole_book):
-            cents = to_cents(whole_book["open_interest_usd"])
-            high = whole_book["band"].isin(HIGH_LEVERAGE_BANDS).to_numpy()
-            parts["leverage_bands"] = _one_row(
-                "leverage_bands",
-                venue=venue,
-                high_leverage_cents=int(cents[high].sum()),
-                all_bands_cents=int(cents.sum()),
+            by_band = (
+                pd.DataFrame(
+                    {
+                        "band": whole_book["band"].to_numpy(),
+                        "open_interest_cents": to_cents(whole_book["open_interest_usd"]),
+                    }
+                )
+                .groupby("band", sort=True)
+                .sum()
+                .reset_index()
             )
+            parts["leverage_bands"] = _with_key(by_band, "leverage_bands", venue=venue)
     liquidations = tables.get("liquidations")
     if liquidations is not None and len(liquidations):
         parts.update(_compute_liquidation_partials(venue, liquidations))
@@ -284,8 +329,13 @@ def _compute_liquidation_partials(venue: str, liquidations: pd.DataFrame) -> dic
             "position_side": largest["position_side"].to_numpy(),
         }
     )
+    referenced = liquidations["account_ref"].dropna()
+    accounts = _one_row(
+        "liquidated_accounts", venue=venue, accounts=referenced.nunique(), referenced_events=len(referenced)
+    )
     return {
         "liquidations": _with_key(buckets, "liquidations", venue=venue),
+        "liquidated_accounts": accounts,
         "incident_liquidations": _with_key(by_incident, "incident_liquidations", entity=venue),
         "largest_liquidation": conform_frame(largest_first(largest_row).head(1), LARGEST_COLUMNS),
     }
@@ -366,7 +416,9 @@ def _with_key(frame: pd.DataFrame, partial: str, **constants: str) -> pd.DataFra
     return conform_frame(frame.assign(**constants), {**keys, **sums})
 
 
-def _compute_loan_partials(lender: str, entity_type: str, loans: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _compute_loan_partials(
+    lender: str, entity_type: str, loans: pd.DataFrame, scenarios: ScenarioSettings
+) -> dict[str, pd.DataFrame]:
     borrowed = to_cents(loans["borrowed_usd"])
     collateral = to_cents(loans["collateral_usd"])
     secured = (loans["collateral_asset"] != UNSECURED).to_numpy()
@@ -387,7 +439,53 @@ def _compute_loan_partials(lender: str, entity_type: str, loans: pd.DataFrame) -
             funded_onchain_cents=int(to_cents(loans["funded_onchain_usd"]).sum()),
         ),
         "loan_collateral": conform_frame(by_asset, SUMMED["loan_collateral"][0] | SUMMED["loan_collateral"][1]),
+        "loans_at_risk": _compute_loans_at_risk(lender, loans, borrowed, secured, scenarios),
     }
+
+
+def shock_key(shock: float) -> str:
+    """A shock as the metrics key it: text with two decimals, `0.10`."""
+    return f"{shock:.2f}"
+
+
+def _compute_loans_at_risk(
+    lender: str, loans: pd.DataFrame, borrowed: np.ndarray, secured: np.ndarray, scenarios: ScenarioSettings
+) -> pd.DataFrame:
+    """Per shock s: Σ borrowed_usd (cents) of the secured loans with a liquidation_ltv for which
+    borrowed_usd ÷ (collateral_usd × (1 − s)) ≥ liquidation_ltv, collateral of a stable asset unshocked;
+    and Σ borrowed_usd of all secured loans with a liquidation_ltv."""
+    tested = secured & loans["liquidation_ltv"].notna().to_numpy()
+    ltv = loans["liquidation_ltv"].to_numpy(dtype="float64")[tested]
+    borrowed_usd = loans["borrowed_usd"].to_numpy(dtype="float64")[tested]
+    collateral_usd = loans["collateral_usd"].to_numpy(dtype="float64")[tested]
+    stable = loans["collateral_asset"].isin(scenarios.stable_assets).to_numpy()[tested]
+    with_ltv = int(borrowed[tested].sum())
+    at_risk = []
+    for shock in scenarios.shocks:
+        factor = np.where(stable, 1.0, 1.0 - shock)
+        at_risk.append(int(borrowed[tested][borrowed_usd / (collateral_usd * factor) >= ltv].sum()))
+    frame = pd.DataFrame(
+        {
+            "lender": lender,
+            "shock": [shock_key(shock) for shock in scenarios.shocks],
+            "at_risk_cents": at_risk,
+            "with_ltv_cents": with_ltv,
+        }
+    )
+    return conform_frame(frame, SUMMED["loans_at_risk"][0] | SUMMED["loans_at_risk"][1])
+
+
+def _compute_dat_maturity(lender: str, debt: pd.DataFrame) -> pd.DataFrame:
+    """Σ principal_usd (cents) per maturity year of one treasury's instruments."""
+    years = debt["maturity_date"].dt.year
+    frame = pd.DataFrame(
+        {
+            "maturity_year": years.astype("Int64").astype(TEXT).where(years.notna(), NO_MATURITY).to_numpy(),
+            "principal_cents": to_cents(debt["principal_usd"]),
+        }
+    )
+    by_year = frame.groupby("maturity_year", sort=True).sum().reset_index()
+    return _with_key(by_year, "dat_maturity", lender=lender)
 
 
 def _compute_incident_rows(entity: str, incidents: pd.DataFrame) -> pd.DataFrame:

@@ -172,7 +172,7 @@ class Store:
             month.mkdir(exist_ok=True)
             target = month / (upload.entity_id + (kept.suffix.lower() if kept.is_file() else ""))
             incoming = month / f".incoming-{upload.id}"
-            _link_or_copy(kept, incoming)
+            _copy_synced(kept, incoming)
             # What it replaces moves aside, never deleted: it may have been put there by hand, not uploaded.
             replaced = self.portal / "replaced" / upload.period / upload.id
             for old in _entries_of(month, upload.entity_id):
@@ -237,20 +237,20 @@ def _entries_of(month: Path, entity_id: str) -> list[Path]:
     return [month / name for name in (entity_id, f"{entity_id}.xlsx", f"{entity_id}.json") if (month / name).exists()]
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
-    """A hard link to the kept file(s), or a copy on a file system without them; flushed to disk."""
+def _copy_synced(source: Path, target: Path) -> None:
+    """A copy of the kept file(s), flushed to disk.
+
+    A copy, not a hard link: `build` refuses a file with other names, which may be a file outside its folder.
+    """
     if source.is_dir():
         target.mkdir()
         for child in source.iterdir():
-            _link_or_copy(child, target / child.name)
+            _copy_synced(child, target / child.name)
         _sync_folder(target)
         return
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
-        with open(target, "rb+") as copied:
-            os.fsync(copied.fileno())
+    shutil.copyfile(source, target)
+    with open(target, "rb+") as copied:
+        os.fsync(copied.fileno())
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

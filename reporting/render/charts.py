@@ -20,6 +20,7 @@ from typing import Any
 
 import matplotlib
 import numpy as np
+from markupsafe import Markup
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.colors import to_rgba
@@ -27,7 +28,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatte
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reporting.render.format import format_money, format_shortened
 
@@ -56,6 +57,16 @@ class Chart:
     svg: str
     caption: str
     alt: str
+
+    def inline(self) -> dict[str, Any]:
+        """The chart as the templates take it (see `inline`)."""
+        return inline(self)
+
+
+def inline(chart: Chart) -> dict[str, Any]:
+    """The chart as the templates show it: its SVG as markup, caption, alt text and name."""
+    # The SVG comes from matplotlib, which escapes every text it writes; it is inlined as markup.
+    return {"svg": Markup(chart.svg), "caption": chart.caption, "alt": chart.alt, "name": chart.name}
 
 
 def _style() -> Any:
@@ -190,6 +201,19 @@ def _drop_plain_groups(svg: str) -> str:
     return "".join(parts)
 
 
+def _money_bars(axes: Axes, labels: Sequence[str], values: Sequence[float], *, horizontal: bool) -> None:
+    """Bars of US dollars, each with its amount written at its end, over a money axis with a grid."""
+    if horizontal:
+        bars = axes.barh(labels, values, color="#1f4e79", height=0.6)
+    else:
+        bars = axes.bar(labels, values, color="#1f4e79", width=0.6)
+    padding = 3 if horizontal else 2
+    axes.bar_label(bars, labels=[format_money(v) for v in values], padding=padding, fontsize=7, color=INK)
+    (axes.xaxis if horizontal else axes.yaxis).set_major_formatter(FuncFormatter(_money_axis))
+    axes.grid(axis="x" if horizontal else "y", color=GRID, linewidth=0.6)
+    axes.set_axisbelow(True)
+
+
 def draw_open_interest_by_venue(venues: Sequence[tuple[str, float]]) -> Chart:
     """Horizontal bars of period-end open interest per venue (USD), largest at the top."""
     with matplotlib.rc_context(_style()):
@@ -198,11 +222,7 @@ def draw_open_interest_by_venue(venues: Sequence[tuple[str, float]]) -> Chart:
         # Long names are shortened on the axis; they stand whole in the alt text and the tables.
         names = [format_shortened(name, LABEL_CAP) for name, _ in venues][::-1]
         values = [value for _, value in venues][::-1]
-        bars = axes.barh(names, values, color="#1f4e79", height=0.6)
-        axes.bar_label(bars, labels=[format_money(v) for v in values], padding=3, fontsize=7, color=INK)
-        axes.xaxis.set_major_formatter(FuncFormatter(_money_axis))
-        axes.grid(axis="x", color=GRID, linewidth=0.6)
-        axes.set_axisbelow(True)
+        _money_bars(axes, names, values, horizontal=True)
         axes.margins(x=0.12)
         _place(figure, [(axes, 1.0)])
     alt = "Bar chart of period-end open interest by venue: " + "; ".join(
@@ -362,6 +382,88 @@ def draw_incident_timeline(
     )
 
 
+def draw_liquidations_by_hour(
+    hours: Sequence[datetime],
+    totals_usd: Sequence[float],
+    stress: Sequence[tuple[datetime, float]],
+    stress_level_usd: float | None,
+    stress_multiple: float,
+) -> Chart:
+    """Liquidated notional per UTC hour of the period, the stress hours marked and the stress level drawn.
+
+    `stress` holds (hour start, total) of each stress hour; `stress_level_usd` is stress_multiple × the
+    median (or mean) hourly total, None when no hour was a stress hour.
+    """
+    with matplotlib.rc_context(_style()):
+        figure = _new_figure(2.5)
+        axes = figure.add_subplot()
+        x, y = _steps(hours, totals_usd)
+        axes.fill(x, y, facecolor=to_rgba("#5b7b9a", 0.35), edgecolor="#1f4e79", linewidth=0.6, label="per hour")
+        if stress:
+            # A bar over each stress hour, one hour wide (matplotlib date numbers are days).
+            axes.bar(
+                [date2num(start) for start, _ in stress],
+                [total for _, total in stress],
+                width=1 / 24,
+                align="edge",
+                color=LONG_COLOUR,
+                label=f"stress hours ({len(stress)})",
+            )
+        if stress_level_usd is not None:
+            axes.axhline(
+                stress_level_usd,
+                color=INK,
+                linewidth=0.7,
+                linestyle=(0, (4, 2)),
+                label=f"stress level: {stress_multiple:g}\u00d7 the median hour",
+            )
+        axes.yaxis.set_major_formatter(FuncFormatter(_money_axis))
+        axes.set_ylabel("USD per hour")
+        axes.grid(axis="y", color=GRID, linewidth=0.6)
+        axes.set_axisbelow(True)
+        axes.set_ylim(bottom=0)
+        if hours:
+            axes.set_xlim(date2num(hours[0]), date2num(hours[-1] + timedelta(hours=1)))
+        locator = AutoDateLocator(minticks=6, maxticks=12)
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+        axes.legend(loc="upper left", fontsize=7)
+        _place(figure, [(axes, 1.0)])
+    alt = f"Area chart of liquidations per hour over the period, with {len(stress)} stress hours marked."
+    if stress:
+        start, total = max(stress, key=lambda item: item[1])
+        alt += f" The largest is {start:%d %B %H:00} UTC with {format_money(total)}."
+    return Chart(
+        "liquidations-by-hour",
+        _to_svg(figure, "liquidations-by-hour", alt),
+        f"Liquidations by UTC hour (USD). Stress hours, above {stress_multiple:g} times the median hour (the "
+        "mean when the median is 0), are marked in red; the dashed line is that level.",
+        alt,
+    )
+
+
+def draw_maturity_ladder(years: Sequence[tuple[str, float]]) -> Chart:
+    """Vertical bars of DAT debt principal by maturity year (USD); `years` in the order shown."""
+    with matplotlib.rc_context(_style()):
+        figure = _new_figure(2.2)
+        axes = figure.add_subplot()
+        labels = [label for label, _ in years]
+        values = [value for _, value in years]
+        _money_bars(axes, labels, values, horizontal=False)
+        axes.margins(y=0.15)
+        _place(figure, [(axes, 1.0)])
+    alt = "Bar chart of DAT debt principal by maturity year: " + "; ".join(
+        f"{label} {format_money(value)}" for label, value in years
+    )
+    return Chart(
+        "dat-maturity-ladder",
+        _to_svg(figure, "dat-maturity-ladder", alt),
+        "DAT debt maturity ladder: principal falling due in each year (USD); instruments without a maturity "
+        "date are shown apart.",
+        alt,
+    )
+
+
 def _steps(x: Sequence[datetime], y: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     """The outline of a "post" step series (each value held until the next x), closed down to 0 at both
     ends; x in matplotlib's date numbers."""
@@ -369,3 +471,81 @@ def _steps(x: Sequence[datetime], y: Sequence[float]) -> tuple[np.ndarray, np.nd
     xs = np.repeat(days, 2)[1:]
     ys = np.repeat(np.asarray(y, dtype=float), 2)[:-1]
     return np.concatenate([xs[:1], xs, xs[-1:]]), np.concatenate([[0.0], ys, [0.0]])
+
+
+@dataclass(frozen=True)
+class TrendPanel:
+    """One small multiple: a figure's 13-month series (None where no build), the current month last."""
+
+    label: str
+    values: Sequence[float | None]
+    axis_format: Any
+    """A function from a value to its axis label."""
+    record: str | None
+
+
+TREND_COLOUR = "#1f4e79"
+CURRENT_COLOUR = "#a8322d"
+TREND_COLUMNS = 3
+
+
+def draw_trends(periods: Sequence[str], panels: Sequence[TrendPanel]) -> Chart:
+    """Small multiples of the trend figures over the 13 months ending with the current one.
+
+    Each panel shares the month axis; the current month is the red dot, a gap is a month without a build,
+    and a record high or low of the history is labelled at the current month.
+    """
+    rows = -(-len(panels) // TREND_COLUMNS)
+    with matplotlib.rc_context(_style()):
+        figure = _new_figure(0.35 + 1.45 * rows)
+        grid = figure.subplots(rows, TREND_COLUMNS, sharex=True, squeeze=False)
+        x = np.arange(len(periods))
+        ticks = [i for i in range(len(periods)) if (len(periods) - 1 - i) % 3 == 0]
+        for index, axes in enumerate(grid.flat):
+            if index >= len(panels):
+                axes.set_visible(False)
+                continue
+            panel = panels[index]
+            y = np.array([np.nan if v is None else v for v in panel.values], dtype=float)
+            axes.plot(x, y, color=TREND_COLOUR, linewidth=1.2, marker="o", markersize=2.2)
+            if not np.isnan(y[-1]):
+                axes.plot([x[-1]], [y[-1]], marker="o", markersize=5, color=CURRENT_COLOUR, zorder=3)
+                if panel.record is not None:
+                    axes.annotate(
+                        f"record {panel.record}",
+                        (x[-1], y[-1]),
+                        xytext=(-4, 6 if panel.record == "high" else -10),
+                        textcoords="offset points",
+                        ha="right",
+                        fontsize=6.5,
+                        color=CURRENT_COLOUR,
+                        fontweight="bold",
+                    )
+            axes.set_title(panel.label, loc="left", fontsize=7.5, color=INK, pad=3)
+            axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p, f=panel.axis_format: f(v)))
+            axes.yaxis.set_major_locator(MaxNLocator(3))
+            axes.tick_params(labelsize=6.5)
+            axes.grid(axis="y", color=GRID, linewidth=0.5)
+            axes.set_axisbelow(True)
+            axes.margins(y=0.25)
+            axes.set_xticks(ticks, [_month_label(periods[i]) for i in ticks])
+        figure.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.08, wspace=0.42, hspace=0.62)
+    alt = (
+        "Small multiples of "
+        + ", ".join(panel.label for panel in panels)
+        + (f" over the 13 months from {periods[0]} to {periods[-1]}; the current month is marked in red.")
+    )
+    records = [f"{panel.label}: record {panel.record}" for panel in panels if panel.record]
+    if records:
+        alt += " Records: " + "; ".join(records) + "."
+    return Chart(
+        "trends",
+        _to_svg(figure, "trends", alt),
+        f"The headline figures over the 13 months to {periods[-1]}, latest revision of each month (red: this "
+        "month; a gap: no build in the history). Records are against every earlier month of the history.",
+        alt,
+    )
+
+
+def _month_label(period: str) -> str:
+    return datetime.strptime(period, "%Y-%m").strftime("%b\n%Y")

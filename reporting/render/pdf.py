@@ -28,7 +28,6 @@ from typing import Any
 
 import pandas as pd
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
-from markupsafe import Markup
 from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -38,7 +37,17 @@ from reporting.findings import CATALOGUE
 from reporting.metrics.flags import FLAGS, flag_definition
 from reporting.render import charts
 from reporting.render.format import FILTERS, figure_filter, format_shortened
+from reporting.render.mechanics import (
+    build_cascade,
+    build_collateral_margin,
+    build_maturity_ladder,
+    build_scenarios,
+    instant,
+    liquidations_by_hour,
+    share_of,
+)
 from reporting.render.model import Report
+from reporting.render.trends import build_flag_strips, build_trends
 
 ASSET_SCHEME = "riskreport-asset:"
 ASSETS = {"report.css": "text/css"}
@@ -179,6 +188,7 @@ def build_view(report: Report) -> dict[str, Any]:
     figures = metrics.to_dict()
     generated_at = report_time(report)
     start, end = compute_period_bounds(report.period)
+    strips = build_flag_strips(report)
     return {
         "period": report.period,
         "period_label": f"{start:%B %Y}",
@@ -197,17 +207,20 @@ def build_view(report: Report) -> dict[str, Any]:
         "metrics": figures,
         "has_prior": bool(metrics.changes),
         "headline": build_headline(figures),
+        "trends": build_trends(report),
         "flags": [
             {
                 **flag,
                 "title": definition.title,
                 "kind": definition.display,
+                "strip": strips.get(flag["id"], []),
             }
             for flag, definition in zip(figures["flags"], FLAGS, strict=True)
         ],
         "derivatives": build_derivatives(report, figures["derivatives"]),
         "lending": build_lending(report, figures["lending"]),
         "incidents": build_incidents(report, figures["incidents"]),
+        "scenarios": build_scenarios(report, figures["scenarios"]),
         "quality": build_quality(report),
         "thresholds": build_thresholds(report.thresholds),
         "provenance": build_provenance(report),
@@ -230,10 +243,6 @@ def build_headline(figures: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def _share(part: float | None, total: float | None) -> float | None:
-    return None if part is None or not total else part / total
 
 
 def _descending(amounts: dict[str, float] | None) -> list[tuple[str, float]]:
@@ -267,11 +276,11 @@ def build_derivatives(report: Report, d: dict[str, Any]) -> dict[str, Any]:
             {
                 "type": entity_types.get(name, ""),
                 "open_interest_usd": by_venue.get(name),
-                "open_interest_share": _share(by_venue.get(name), d["open_interest_usd"]),
+                "open_interest_share": share_of(by_venue.get(name), d["open_interest_usd"]),
                 "long_usd": liquidations.get(name, {}).get("long_usd"),
                 "short_usd": liquidations.get(name, {}).get("short_usd"),
                 "total_usd": liquidations.get(name, {}).get("total_usd"),
-                "liquidation_share": _share(liquidations.get(name, {}).get("total_usd"), d["liquidations_total_usd"]),
+                "liquidation_share": share_of(liquidations.get(name, {}).get("total_usd"), d["liquidations_total_usd"]),
             },
         )
         for name in venues
@@ -284,7 +293,7 @@ def build_derivatives(report: Report, d: dict[str, Any]) -> dict[str, Any]:
             asset,
             {
                 "open_interest_usd": by_asset.get(asset),
-                "open_interest_share": _share(by_asset.get(asset), d["open_interest_usd"]),
+                "open_interest_share": share_of(by_asset.get(asset), d["open_interest_usd"]),
                 "long_usd": liquidations_by_asset.get(asset, {}).get("long_usd"),
                 "short_usd": liquidations_by_asset.get(asset, {}).get("short_usd"),
                 "total_usd": liquidations_by_asset.get(asset, {}).get("total_usd"),
@@ -312,7 +321,7 @@ def build_derivatives(report: Report, d: dict[str, Any]) -> dict[str, Any]:
     methods = d["liquidations_method_share"] or {}
     method_rows = [{"method": method, "share": methods.get(method)} for method in ("order_book", "backstop", "adl")]
     peak = d["peak_24h_liquidations"]
-    peak_span = None if peak is None else (_instant(peak["start"]), _instant(peak["end"]))
+    peak_span = None if peak is None else (instant(peak["start"]), instant(peak["end"]))
     days, long_usd, short_usd = liquidations_by_day(report.partials.liquidations, report.period)
     chart_list = []
     if venues and by_venue:
@@ -328,13 +337,11 @@ def build_derivatives(report: Report, d: dict[str, Any]) -> dict[str, Any]:
         "concentration": concentration,
         "bands": {"amber": levels.amber, "red": levels.red},
         "methods": method_rows,
-        "open_interest_chart": _inline(chart_list[0]) if chart_list else None,
-        "liquidations_chart": _inline(liquidations_chart) if liquidations_chart else None,
+        "open_interest_chart": charts.inline(chart_list[0]) if chart_list else None,
+        "liquidations_chart": charts.inline(liquidations_chart) if liquidations_chart else None,
+        "cascade": build_cascade(report, d),
+        "collateral": build_collateral_margin(report, d),
     }
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def liquidations_by_day(buckets: pd.DataFrame, period: str) -> tuple[list[datetime], list[float], list[float]]:
@@ -357,19 +364,6 @@ def liquidations_by_day(buckets: pd.DataFrame, period: str) -> tuple[list[dateti
     )
 
 
-def liquidations_by_hour(buckets: pd.DataFrame, period: str) -> tuple[list[datetime], list[float]]:
-    """Every UTC hour of the period with Σ notional_usd liquidated in it (USD)."""
-    start, end = compute_period_bounds(period)
-    hours = pd.date_range(start, end, freq="h", inclusive="left")
-    totals = buckets.groupby("hour")["notional_cents"].sum().reindex(hours).fillna(0)
-    return [hour.to_pydatetime() for hour in hours], [int(c) / 100 for c in totals]
-
-
-def _inline(chart: charts.Chart) -> dict[str, Any]:
-    # The SVG comes from matplotlib, which escapes every text it writes; it is inlined as markup.
-    return {"svg": Markup(chart.svg), "caption": chart.caption, "alt": chart.alt, "name": chart.name}
-
-
 def build_lending(report: Report, lending: dict[str, Any]) -> dict[str, Any]:
     """Lender league table, collateral mix, DAT debt per treasury and the composition chart."""
     entity_types = dict(zip(report.partials.entities["entity"], report.partials.entities["entity_type"], strict=True))
@@ -381,25 +375,27 @@ def build_lending(report: Report, lending: dict[str, Any]) -> dict[str, Any]:
             {
                 "type": ENTITY_TYPE_LABELS.get(entity_types.get(name, ""), entity_types.get(name, "")),
                 "amount_usd": amount,
-                "share": _share(amount, lending["crypto_collateralized_usd"]),
+                "share": share_of(amount, lending["crypto_collateralized_usd"]),
             },
         )
         for name, amount in _descending(lending["by_lender"])
     ]
     collateral_total = sum((lending["collateral_by_asset"] or {}).values())
     collateral = [
-        Row(asset, {"amount_usd": amount, "share": _share(amount, collateral_total)})
+        Row(asset, {"amount_usd": amount, "share": share_of(amount, collateral_total)})
         for asset, amount in _descending(lending["collateral_by_asset"])
     ]
     dat = report.partials.dat_debt
     dat_rows = [
-        Row(name, {"amount_usd": amount, "share": _share(amount, lending["dat_debt_usd"])})
+        Row(name, {"amount_usd": amount, "share": share_of(amount, lending["dat_debt_usd"])})
         for name, amount in _descending(
             {lender: int(cents) / 100 for lender, cents in zip(dat["lender"], dat["principal_cents"], strict=True)}
         )
     ]
     parts = [("CeFi", lending["cefi_usd"]), ("DeFi", lending["defi_usd"]), ("CDP", lending["cdp_usd"])]
-    composition = _inline(charts.draw_lending_composition(parts)) if lending["crypto_collateralized_usd"] else None
+    composition = (
+        charts.inline(charts.draw_lending_composition(parts)) if lending["crypto_collateralized_usd"] else None
+    )
     return {
         "figures": lending,
         "available": lending["crypto_collateralized_usd"] is not None or lending["dat_debt_usd"] is not None,
@@ -407,6 +403,7 @@ def build_lending(report: Report, lending: dict[str, Any]) -> dict[str, Any]:
         "collateral": collateral,
         "dat": dat_rows,
         "composition_chart": composition,
+        "maturity_chart": build_maturity_ladder(lending),
         "bands": {"amber": levels.amber, "red": levels.red},
         "lender_band": concentration_band(lending["lender_hhi"], levels),
         "cefi_band": concentration_band(lending["cefi_lender_hhi"], levels),
@@ -443,16 +440,16 @@ def build_incidents(report: Report, incidents: dict[str, Any]) -> dict[str, Any]
     hours, totals = liquidations_by_hour(report.partials.liquidations, report.period)
     peak = report.metrics.derivatives.peak_24h_liquidations
     spans = [
-        (_instant(i.started_at), _instant(i.resolved_at) if i.resolved_at else end.to_pydatetime(), i.severity)
+        (instant(i.started_at), instant(i.resolved_at) if i.resolved_at else end.to_pydatetime(), i.severity)
         for i in details
     ]
     timeline = (
-        _inline(
+        charts.inline(
             charts.draw_incident_timeline(
                 hours,
                 totals,
                 spans,
-                None if peak is None else (_instant(peak.start), _instant(peak.end)),
+                None if peak is None else (instant(peak.start), instant(peak.end)),
                 (start.to_pydatetime(), end.to_pydatetime()),
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reporting.findings import CATALOGUE
+from reporting.ingest.read import printable
 from reporting.validate.model import ValidatedSubmission
 
 FIRST_FINDINGS = 10
@@ -33,15 +34,16 @@ def render_validation_text(submissions: list[ValidatedSubmission]) -> str:
     lines = []
     for s in submissions:
         who = s.header.entity_name if s.header else (s.header_values.get("entity_name") or "unknown entity")
-        lines.append(f"{s.status.upper():9} {s.source}  ({who})")
+        # Every text from a submission is escaped to one line, so that none can forge a line of the output.
+        lines.append(f"{s.status.upper():9} {printable(s.source)}  ({printable(who)})")
         lines.append(f"          {s.errors} error(s), {s.warnings} warning(s); rows: " + _rows(s))
         ordered = sorted(s.findings, key=lambda f: (f.severity != "error", f.file, f.table or "", f.row or 0))
         for f in ordered[:FIRST_FINDINGS]:
             where = ":".join(
                 str(part) for part in (f.file, f.table, None if f.row is None else f"row {f.row}", f.column) if part
             )
-            lines.append(f"          {f.severity:7} {f.code:28} {where}")
-            lines.append(f"                  {f.message}")
+            lines.append(f"          {f.severity:7} {f.code:28} {printable(where)}")
+            lines.append(f"                  {printable(f.message)}")
         hidden = s.errors + s.warnings - min(len(s.findings), FIRST_FINDINGS)
         if hidden > 0:
             lines.append(f"          ... and {hidden} more (use --format json for all of them)")

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import io
+import re
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 ZIP_ENTRY_TIME = (2000, 1, 1, 0, 0, 0)
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters that XML 1.0, so a workbook cell, cannot hold: C0 controls but tab and line breaks, surrogates."""
+
+
+def cell_text(text: str) -> str:
+    """Text a cell can hold: each character XML cannot hold written as its escape (`\\x1b`, `\\ud800`).
+
+    File names, readers' messages and submitted values all reach cells; validation refuses controls in
+    values, but a message may quote the bytes of a corrupt file, and nothing may crash the workbook.
+    """
+    return NOT_XML.sub(lambda found: found.group().encode("unicode_escape", "backslashreplace").decode(), text)
 
 
 def xlsx_bytes(workbook: Workbook) -> bytes:

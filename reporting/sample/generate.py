@@ -21,11 +21,17 @@ import numpy as np
 import pandas as pd
 
 from reporting.contract import SCHEMA_VERSION, TABLES, column_specs
-from reporting.sample.scenario import ENTITIES, Entity, Period, Scenario, lei_for, parse_period, scenario_for
+from reporting.sample.incidents import incidents_table
+from reporting.sample.scenario import BUILD_UP, ENTITIES, Entity, Period, Scenario, lei_for, parse_period, scenario_for
 from reporting.sample.write import Container, TableFormat, write_submission
 
-COMMITTED_SAMPLES: dict[str, int] = {"2025-11": 20_000, "2025-10": 8_000}
-"""The periods in `sample_data/` and their number of liquidation rows (seed 7); 2025-10 is kept small."""
+COMMITTED_SAMPLES: dict[str, int] = {
+    **{period: 1_000 for period in BUILD_UP},
+    "2025-10": 8_000,
+    "2025-11": 20_000,
+}
+"""The periods in `sample_data/` (13 months, 2024-11 to 2025-11) and their number of liquidation rows (seed 7);
+the months before 2025-11 are kept small, so that the repository stays small."""
 MIN_LIQUIDATIONS = 200
 """Fewer liquidations than this cannot spread the surge over all of its 24 hours at every venue."""
 
@@ -286,13 +292,7 @@ def _liquidations(
         ]
     symbols[largest] = scenario.largest_symbol[1]
 
-    modes = np.array(entity.margin_modes)[
-        rng.choice(
-            len(entity.margin_modes),
-            n,
-            p=[0.55, 0.35, 0.10][: len(entity.margin_modes)] / np.sum([0.55, 0.35, 0.10][: len(entity.margin_modes)]),
-        )
-    ]
+    modes = _margin_modes(entity, scenario, surge, rng)
     methods = np.where(rng.random(n) < (0.08 if entity.entity_type == "dex" else 0.12), "backstop", "order_book")
     incident_ids = np.full(n, None, dtype=object)
     surge_start = (scenario.surge_day - 1) * 24 + scenario.surge_hour
@@ -305,11 +305,14 @@ def _liquidations(
         last_minute = first_minute + int(incident.minutes)
         if incident.category == "adl_activation":
             # Auto-deleveraging reduces the profitable side: shorts, in a long cascade.
-            pick = np.flatnonzero(surge & (side == "short") & ~largest)[:12]
+            shorts = np.flatnonzero(surge & (side == "short") & ~largest)
+            pick = shorts[: round(incident.adl_share * shorts.size) if incident.adl_share else 12]
             method = "adl"
         elif incident.linked_liquidations:
             pick = np.flatnonzero(surge & (side == "long") & (asset != "BTC"))[: int(incident.linked_liquidations)]
             method = None
+            if incident.category == "collateral_depeg" and "cross" in entity.margin_modes:
+                modes[pick] = "cross"  # the depegged collateral backed whole accounts
         else:
             continue
         minutes = rng.integers(first_minute, last_minute, pick.size)
@@ -354,19 +357,41 @@ def _liquidations(
     return frame
 
 
-def _collateral(entity: Entity, open_interest: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Client collateral at month end, about 2.5 to 3.5 times below the venue's open interest."""
+def _margin_modes(entity: Entity, scenario: Scenario, surge: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The margin mode of each liquidation, among the venue's modes, with the scenario's weights (in and
+    out of the surge)."""
+    offered = list(entity.margin_modes)
+    order = ("cross", "isolated", "portfolio")
+    cumulative = []
+    for weights in (scenario.margin_weights, scenario.surge_margin_weights):
+        chosen = np.array([weights[order.index(mode)] for mode in offered])
+        cumulative.append(np.cumsum(chosen / chosen.sum()))
+    bounds = np.where(surge[:, None], cumulative[1], cumulative[0])
+    index = np.minimum((rng.random(surge.size)[:, None] > bounds).sum(axis=1), len(offered) - 1)
+    return np.array(offered)[index]
+
+
+def _collateral(
+    entity: Entity, scenario: Scenario, open_interest: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Client collateral at month end, about 2.5 to 3.5 times below the venue's open interest; centralised
+    venues add the scenario's collateral valued from their own order book."""
     end_oi = open_interest.loc[open_interest["date"] == open_interest["date"].max(), "open_interest_usd"].sum()
+    extra = dict(scenario.self_priced_collateral)
     rows = [
-        ("USDT", "order_book", 0.36),
-        ("USDC", "redemption", 0.22),
-        ("BTC", "external_index", 0.24),
-        ("ETH", "external_index", 0.12),
-        ("SOL", "order_book", 0.06),
+        (asset, method, weight + extra.pop(asset, 0.0))
+        for asset, method, weight in (
+            ("USDT", "external_index", 0.36),
+            ("USDC", "redemption", 0.22),
+            ("BTC", "external_index", 0.24),
+            ("ETH", "external_index", 0.12),
+            ("USDe", "order_book", 0.06),
+        )
     ]
+    rows += [(asset, "order_book", weight) for asset, weight in extra.items()]
     if entity.entity_type == "dex":
         rows = [("USDC", "redemption", 0.70), ("ETH", "external_index", 0.18), ("BTC", "external_index", 0.12)]
-    total = end_oi * rng.uniform(0.28, 0.40)
+    total = end_oi * rng.uniform(0.28, 0.40) / sum(w for *_, w in rows)
     balance = np.round(np.array([w for *_, w in rows]) * total * rng.uniform(0.9, 1.1, len(rows)), 2)
     cross_share = (
         rng.uniform(0.55, 0.92, len(rows)) if "portfolio" in entity.margin_modes else rng.uniform(0.3, 0.7, len(rows))
@@ -418,7 +443,7 @@ _CEFI_PRODUCTS = (
 _DEFI_MARKETS = {
     "solana": (
         ("Main", "USDC", "SOL", 0.40),
-        ("Main", "USDC", "JITOSOL", 0.22),
+        ("Main", "USDC", "JitoSOL", 0.22),
         ("Main", "USDT", "SOL", 0.20),
         ("Main", "SOL", "USDC", 0.18),
     ),
@@ -426,11 +451,11 @@ _DEFI_MARKETS = {
         ("Core", "USDC", "WETH", 0.22),
         ("Core", "USDT", "WETH", 0.12),
         ("Core", "USDC", "WBTC", 0.14),
-        ("Core", "USDC", "CBBTC", 0.08),
-        ("Core", "WETH", "WSTETH", 0.18),
-        ("Core", "USDT", "WSTETH", 0.08),
-        ("Prime", "USDC", "WEETH", 0.10),
-        ("Prime", "WETH", "WEETH", 0.08),
+        ("Core", "USDC", "cbBTC", 0.08),
+        ("Core", "WETH", "wstETH", 0.18),
+        ("Core", "USDT", "wstETH", 0.08),
+        ("Prime", "USDC", "weETH", 0.10),
+        ("Prime", "WETH", "weETH", 0.08),
     ),
 }
 
@@ -510,7 +535,7 @@ def _loans(entity: Entity, scenario: Scenario, rng: np.random.Generator) -> pd.D
 
 def _cdp_supply(entity: Entity, scenario: Scenario, rng: np.random.Generator) -> pd.DataFrame:
     """CDP stablecoins per chain: the crypto-backed part is what counts as crypto-collateralized debt."""
-    ticker = {"stillwater-stable": "SWUSD", "ember-vaults": "EMUSD"}.get(entity.entity_id, "CDPUSD")
+    ticker = {"stillwater-stable": "SWUSD", "ember-vaults": "crvUSD"}.get(entity.entity_id, "CDPUSD")
     rows = []
     for chain, billions in entity.chains:
         backed = round(billions * 1e9 * scenario.cdp_scale * rng.uniform(0.995, 1.005), 2)
@@ -560,49 +585,6 @@ def _dat_debt(entity: Entity, scenario: Scenario) -> pd.DataFrame:
             )
         )
     return pd.DataFrame(rows)
-
-
-# Incidents ---------------------------------------------------------------------------------------
-
-
-def _incidents(entity: Entity, scenario: Scenario, period: Period, liquidations: pd.DataFrame | None) -> pd.DataFrame:
-    """The entity's incidents of the scenario; false liquidations are the rows linked to the incident."""
-    surge_start = pd.Timedelta(hours=(scenario.surge_day - 1) * 24 + scenario.surge_hour)
-    rows = []
-    for spec in scenario.incidents:
-        if spec.entity != entity.entity_id:
-            continue
-        day, h, minute = spec.start
-        started = period.start + surge_start + pd.Timedelta(days=day, hours=h, minutes=minute)
-        false_usd = 0.0
-        compensation = spec.compensation
-        if spec.linked_liquidations and liquidations is not None:
-            linked = liquidations["incident_id"] == spec.incident_id
-            false_usd = round(float(liquidations.loc[linked, "notional_usd"].sum()), 2)
-            compensation = round(false_usd * float(spec.compensation_share), 2)
-        rows.append(
-            dict(
-                incident_id=spec.incident_id,
-                category=spec.category,
-                started_at=started,
-                detected_at=started + pd.Timedelta(minutes=int(spec.detect_min)),
-                resolved_at=started + pd.Timedelta(minutes=int(spec.minutes)),
-                critical_service=bool(spec.critical),
-                services_affected=spec.services,
-                clients_affected=int(spec.clients),
-                clients_affected_pct=float(spec.clients_pct),
-                transactions_affected_pct=float(spec.tx_pct),
-                economic_impact_usd=max(float(spec.impact), false_usd),
-                data_loss=False,
-                malicious_access=False,
-                jurisdictions_affected=int(spec.jurisdictions),
-                false_liquidations_usd=false_usd,
-                compensation_usd=compensation,
-                root_cause=spec.cause,
-                description=spec.description,
-            )
-        )
-    return pd.DataFrame(rows, columns=[s.name for s in column_specs(TABLES["incidents"])])
 
 
 # Submissions ---------------------------------------------------------------------------------------
@@ -678,7 +660,7 @@ def generate_period(period: str, seed: int = 7, liquidations: int = 20_000) -> l
             tables["open_interest"] = oi
             tables["liquidations"] = liquidation_rows
             if entity.sends_collateral:
-                tables["collateral"] = _collateral(entity, oi, rng)
+                tables["collateral"] = _collateral(entity, scenario, oi, rng)
             if entity.sends_leverage_bands:
                 tables["leverage_bands"] = _leverage_bands(entity, oi, rng)
         elif entity.entity_type in ("cefi_lender", "defi_protocol"):
@@ -688,7 +670,8 @@ def generate_period(period: str, seed: int = 7, liquidations: int = 20_000) -> l
         else:
             tables["dat_debt"] = _dat_debt(entity, scenario)
         if entity.entity_type != "dat":
-            incidents = _incidents(entity, scenario, when, liquidation_rows)
+            surge_start = when.start + pd.Timedelta(hours=(scenario.surge_day - 1) * 24 + scenario.surge_hour)
+            incidents = incidents_table(entity.entity_id, scenario.incidents, surge_start, liquidation_rows)
             if len(incidents) or entity.sends_empty_incidents:
                 tables["incidents"] = incidents
         tables = {name: _typed(name, frame) for name, frame in tables.items()}

@@ -2,7 +2,7 @@
 
 Entity names are invented and their LEIs made up (with valid check digits); the scenarios set the
 figures that the generated data must hit: the liquidation surge to the cent, the size of the
-lending books, the incidents.
+lending books, the incidents (listed in `reporting.sample.incidents`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from reporting.sample.incidents import NOVEMBER_INCIDENTS, OCTOBER_INCIDENTS, IncidentSpec
 from reporting.sample.write import Container, TableFormat
 
 PERIOD_PATTERN = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
@@ -330,32 +331,6 @@ def lei_for(entity_id: str, lou_prefix: str) -> str:
 
 
 @dataclass(frozen=True)
-class IncidentSpec:
-    """An incident of a scenario; `start` is (days, hours, minutes) after the surge begins."""
-
-    entity: str
-    incident_id: str
-    category: str
-    start: tuple[int, int, int]
-    detect_min: int
-    minutes: int
-    critical: bool
-    services: str
-    clients: int
-    clients_pct: float
-    tx_pct: float
-    impact: float
-    jurisdictions: int
-    cause: str
-    description: str
-    compensation: float = 0.0
-    linked_liquidations: int = 0
-    """Liquidations of the venue's surge that the incident caused (false liquidations)."""
-    compensation_share: float = 0.0
-    """Share of the false liquidations paid back; replaces `compensation` when there are linked ones."""
-
-
-@dataclass(frozen=True)
 class Scenario:
     """The market picture of one period."""
 
@@ -379,220 +354,14 @@ class Scenario:
     dat_cutoff: dt.date
     """Debt instruments issued after this date are not yet outstanding."""
     incidents: tuple[IncidentSpec, ...] = ()
+    margin_weights: tuple[float, float, float] = (0.38, 0.54, 0.08)
+    """How often a liquidated position was in (cross, isolated, portfolio) margin, where the venue offers it."""
+    surge_margin_weights: tuple[float, float, float] = (0.38, 0.54, 0.08)
+    """The same for the surge's liquidations: a crash that runs through shared margin is cross-heavy."""
+    self_priced_collateral: tuple[tuple[str, float], ...] = ()
+    """Extra collateral of the centralised venues, valued from their own order book: (asset, weight beside
+    the usual mix, whose weights sum to 1); an asset already in the mix adds its weight there."""
 
-
-_NOV_INCIDENTS: tuple[IncidentSpec, ...] = (
-    IncidentSpec(
-        entity="solstice-digital",
-        incident_id="SDX-INC-2025-031",
-        category="outage",
-        start=(0, 13, 40),
-        detect_min=6,
-        minutes=205,
-        critical=True,
-        services="matching engine;order entry;REST and WebSocket API",
-        clients=182_400,
-        clients_pct=38.5,
-        tx_pct=45.0,
-        impact=2_350_000.00,
-        jurisdictions=14,
-        compensation=640_000.00,
-        cause="system_failure",
-        description="The matching engine stopped accepting orders after a failover to the secondary data centre "
-        "did not complete while order traffic was at 9x its usual level. Open positions could not be closed or "
-        "reduced for 3 h 25 min; liquidations were queued and run after restart. Clients with losses from the "
-        "queued liquidations were compensated.",
-    ),
-    IncidentSpec(
-        entity="aurora-perps",
-        incident_id="AUR-2025-11-07",
-        category="oracle_failure",
-        start=(0, 14, 12),
-        detect_min=7,
-        minutes=29,
-        critical=True,
-        services="price oracle;liquidation engine",
-        clients=1_240,
-        clients_pct=0.9,
-        tx_pct=2.1,
-        impact=0.0,
-        jurisdictions=0,
-        linked_liquidations=14,
-        compensation_share=0.9,
-        cause="external_event",
-        description="The price feed for the sUSDA collateral token stalled at a depegged print (0.962 USD) "
-        "while the token traded at 0.998 USD < 1 USD on every major venue. Accounts posting sUSDA as margin "
-        "were liquidated against the stale price; the protocol treasury reimbursed 90 % of the losses.",
-    ),
-    IncidentSpec(
-        entity="harbourline-exchange",
-        incident_id="HBX-ADL-1121",
-        category="adl_activation",
-        start=(0, 14, 5),
-        detect_min=0,
-        minutes=45,
-        critical=False,
-        services="auto-deleveraging;insurance fund",
-        clients=3_870,
-        clients_pct=1.2,
-        tx_pct=0.4,
-        impact=0.0,
-        jurisdictions=9,
-        cause="external_event",
-        description="The insurance fund for USDT-margined perpetuals fell below its floor during the BTC sell-off "
-        "and auto-deleveraging was switched on for 45 min. Profitable short positions were reduced in queue "
-        "order; affected clients were notified in the app and by e-mail.",
-    ),
-    IncidentSpec(
-        entity="northwind-derivatives",
-        incident_id="NWD-INC-0412",
-        category="degraded_service",
-        start=(-13, 2, 10),
-        detect_min=4,
-        minutes=42,
-        critical=False,
-        services="REST API",
-        clients=4_100,
-        clients_pct=0.6,
-        tx_pct=1.5,
-        impact=12_500.00,
-        jurisdictions=3,
-        cause="process_failure",
-        description="A configuration change raised REST API latency above 2 s for 42 min; the change was rolled "
-        "back. WebSocket and FIX sessions were not affected.",
-    ),
-    IncidentSpec(
-        entity="meridian-credit",
-        incident_id="MCP-2025-018",
-        category="third_party",
-        start=(-8, 9, 0),
-        detect_min=25,
-        minutes=270,
-        critical=False,
-        services="collateral custody;margin calls",
-        clients=46,
-        clients_pct=3.1,
-        tx_pct=0.0,
-        impact=0.0,
-        jurisdictions=2,
-        cause="external_event",
-        description="The custodian's API returned stale balances for 4 h 30 min; margin calls were checked by "
-        "hand against the custodian's statements.",
-    ),
-    IncidentSpec(
-        entity="quayside-markets",
-        incident_id="QMM-11-2025-02",
-        category="withdrawal_halt",
-        start=(-4, 6, 20),
-        detect_min=3,
-        minutes=45,
-        critical=False,
-        services="solana USDC market withdrawals",
-        clients=2_310,
-        clients_pct=1.8,
-        tx_pct=0.9,
-        impact=0.0,
-        jurisdictions=0,
-        cause="human_error",
-        description="A guardian paused withdrawals on the Solana USDC market after a mistaken parameter update; "
-        "the pause was lifted after review.",
-    ),
-    IncidentSpec(
-        entity="stillwater-stable",
-        incident_id="SWS-2025-006",
-        category="collateral_depeg",
-        start=(-17, 15, 0),
-        detect_min=12,
-        minutes=180,
-        critical=False,
-        services="vault collateral pricing",
-        clients=0,
-        clients_pct=0.0,
-        tx_pct=0.0,
-        impact=0.0,
-        jurisdictions=0,
-        cause="external_event",
-        description="A liquid staking token accepted as vault collateral traded 1.8 % below its redemption "
-        "value for about 3 h; no vault fell below its liquidation ratio.",
-    ),
-)
-
-_OCT_INCIDENTS: tuple[IncidentSpec, ...] = (
-    IncidentSpec(
-        entity="northwind-derivatives",
-        incident_id="NWD-INC-0398",
-        category="degraded_service",
-        start=(0, 0, 25),
-        detect_min=3,
-        minutes=150,
-        critical=True,
-        services="order entry;REST API;WebSocket API",
-        clients=96_000,
-        clients_pct=14.2,
-        tx_pct=22.0,
-        impact=410_000.00,
-        jurisdictions=11,
-        compensation=150_000.00,
-        cause="system_failure",
-        description="Order entry latency rose above 5 s while order traffic reached 12x its usual level after the "
-        "tariff announcement; some clients could not add margin before liquidation.",
-    ),
-    IncidentSpec(
-        entity="aurora-perps",
-        incident_id="AUR-2025-10-03",
-        category="collateral_depeg",
-        start=(0, 0, 40),
-        detect_min=9,
-        minutes=55,
-        critical=True,
-        services="price oracle;liquidation engine",
-        clients=3_420,
-        clients_pct=2.6,
-        tx_pct=3.3,
-        impact=0.0,
-        jurisdictions=0,
-        linked_liquidations=20,
-        compensation_share=1.0,
-        cause="external_event",
-        description="The sUSDA collateral token briefly traded at 0.66 USD on one thin venue that the oracle "
-        "weighted; margin accounts holding it were liquidated. All losses were refunded from the treasury.",
-    ),
-    IncidentSpec(
-        entity="harbourline-exchange",
-        incident_id="HBX-ADL-1010",
-        category="adl_activation",
-        start=(0, 1, 5),
-        detect_min=0,
-        minutes=95,
-        critical=False,
-        services="auto-deleveraging;insurance fund",
-        clients=11_900,
-        clients_pct=3.6,
-        tx_pct=1.0,
-        impact=0.0,
-        jurisdictions=9,
-        cause="external_event",
-        description="Auto-deleveraging ran on all USDT-margined perpetuals for 1 h 35 min after the insurance "
-        "fund reached its floor.",
-    ),
-    IncidentSpec(
-        entity="solstice-digital",
-        incident_id="SDX-INC-2025-027",
-        category="withdrawal_halt",
-        start=(1, 2, 0),
-        detect_min=0,
-        minutes=130,
-        critical=True,
-        services="crypto withdrawals",
-        clients=21_000,
-        clients_pct=4.4,
-        tx_pct=6.0,
-        impact=35_000.00,
-        jurisdictions=14,
-        cause="process_failure",
-        description="Withdrawals were paused while hot wallets were refilled from cold storage.",
-    ),
-)
 
 SCENARIOS: dict[str, Scenario] = {
     "2025-11": Scenario(
@@ -626,7 +395,7 @@ SCENARIOS: dict[str, Scenario] = {
         lending_scale=1.0,
         cdp_scale=1.0,
         dat_cutoff=dt.date(2025, 11, 30),
-        incidents=_NOV_INCIDENTS,
+        incidents=NOVEMBER_INCIDENTS,
     ),
     "2025-10": Scenario(
         surge_day=10,
@@ -658,7 +427,9 @@ SCENARIOS: dict[str, Scenario] = {
         lending_scale=0.9,
         cdp_scale=0.92,
         dat_cutoff=dt.date(2025, 10, 31),
-        incidents=_OCT_INCIDENTS,
+        incidents=OCTOBER_INCIDENTS,
+        surge_margin_weights=(0.72, 0.16, 0.12),
+        self_priced_collateral=(("USDe", 0.24), ("wBETH", 0.12)),
     ),
 }
 
@@ -685,8 +456,30 @@ def parse_period(period: str) -> Period:
     return Period(period, start, start + pd.DateOffset(months=1))
 
 
+BUILD_UP: dict[str, tuple[float, float, float, float, float]] = {
+    # period: (BTC at the start, BTC at the end, open interest at the end in US$ bn, lending books and
+    # liquidations relative to 2025-11): the year of leverage building up before the 10 October 2025 crash.
+    "2024-11": (69_500, 96_400, 78, 0.58, 0.45),
+    "2024-12": (96_400, 93_400, 80, 0.60, 0.35),
+    "2025-01": (93_400, 102_400, 86, 0.62, 0.40),
+    "2025-02": (102_400, 84_400, 74, 0.62, 0.60),
+    "2025-03": (84_400, 82_500, 76, 0.63, 0.50),
+    "2025-04": (82_500, 94_200, 84, 0.65, 0.45),
+    "2025-05": (94_200, 104_600, 96, 0.69, 0.35),
+    "2025-06": (104_600, 107_100, 102, 0.72, 0.30),
+    "2025-07": (107_100, 115_700, 118, 0.77, 0.35),
+    "2025-08": (115_700, 108_200, 126, 0.82, 0.45),
+    "2025-09": (108_200, 114_000, 140, 0.86, 0.40),
+}
+"""Months of the sample before 2025-10: calm markets (the 2025-11 surge, scaled down), no incidents."""
+
+
 def scenario_for(period: Period) -> Scenario:
-    """The scenario of a period: its own, or the 2025-11 one with its dates moved into the period."""
+    """The scenario of a period: its own, or the 2025-11 one with its dates moved into the period.
+
+    A month of BUILD_UP takes its prices, open interest, lending books and liquidations from there, each
+    moving evenly through the month from where the month before ended.
+    """
     if period.label in SCENARIOS:
         return SCENARIOS[period.label]
     base = SCENARIOS["2025-11"]
@@ -695,4 +488,29 @@ def scenario_for(period: Period) -> Scenario:
         "surge_day": min(base.surge_day, last),
         "dat_cutoff": (period.end - pd.Timedelta(days=1)).date(),
     }
+    if period.label in BUILD_UP:
+        moved |= _built_up(base, period)
     return Scenario(**moved)
+
+
+def _built_up(base: Scenario, period: Period) -> dict[str, object]:
+    """The levels of a BUILD_UP month, as Scenario fields."""
+    btc_start, btc_end, oi_end, books, liquidations = BUILD_UP[period.label]
+    before = (period.start - pd.DateOffset(months=1)).strftime("%Y-%m")
+    oi_start = BUILD_UP[before][2] if before in BUILD_UP else 66.0
+    btc_base = base.prices["BTC"][0][1]
+    return {
+        "btc_long_cents": round(base.btc_long_cents * liquidations),
+        "btc_short_cents": round(base.btc_short_cents * liquidations),
+        "largest_cents": round(base.largest_cents * liquidations),
+        "prices": {
+            asset: ((0, anchors[0][1] * btc_start / btc_base), (period.days, anchors[0][1] * btc_end / btc_base))
+            for asset, anchors in base.prices.items()
+        },
+        "open_interest_usd": ((0, oi_start * 1e9), (period.days, oi_end * 1e9)),
+        "other_surge_usd": base.other_surge_usd * liquidations,
+        "background_usd": base.background_usd * liquidations,
+        "lending_scale": books,
+        "cdp_scale": books + 0.05,
+        "incidents": (),
+    }

@@ -18,9 +18,24 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from reporting.contract import TICKER_PATTERNS, ColumnSpec, ContractModel, RowRule, column_specs
+from reporting.contract import ColumnSpec, ContractModel, RowRule, column_specs
 from reporting.findings import Finding
 from reporting.ingest.model import RawTable
+from reporting.validate.grammar import (
+    CONTROL,
+    DATE,
+    FLOAT_DIGITS,
+    INTEGER,
+    INTEGER_DIGITS,
+    NUMBER,
+    PLAIN_NUMBER_BYTES,
+    PRINTABLE_ASCII,
+    TIMESTAMP_NAIVE,
+    TIMESTAMP_ZONED,
+    YEARS,
+    bytes_within,
+    decimals_written,
+)
 from reporting.validate.log import FindingLog
 
 PARALLEL_ROWS = 50_000
@@ -36,12 +51,6 @@ class InThisThread(Executor):
         return future
 
 
-NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
-INTEGER = r"^[+-]?[0-9]{1,18}$"
-DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_TIME = r"[T ]([01][0-9]|2[0-3])(:[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?)?"
-TIMESTAMP_ZONED = DATE[:-1] + _TIME + r"(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)$"
-TIMESTAMP_NAIVE = DATE[:-1] + _TIME + r"$"
 TIMESTAMP_TYPE = pa.timestamp("ns", tz="UTC")
 BOOLEANS = pa.array(["true", "false"])
 
@@ -147,18 +156,7 @@ class TableCheck:
             if values.null_count:
                 bad &= _mask(pc.is_valid(values))
             self.flag("value-not-number", bad, name, values, f"{name} must be a finite number; got {{value}}.")
-            if spec.decimal_places is not None:
-                with np.errstate(invalid="ignore", over="ignore"):
-                    # A value with at most `decimal_places` decimals survives rounding to them exactly.
-                    too_precise = (np.round(x, spec.decimal_places) != x) & finite
-                self.flag(
-                    "value-precision",
-                    too_precise,
-                    name,
-                    values,
-                    f"{name} has more than {spec.decimal_places} decimal places: {{value}}.",
-                )
-                bad |= too_precise
+            bad |= self.check_precision(spec, values, values, finite)
         if spec.kind == "integer" and spec.choices:
             not_allowed = _mask(pc.invert(pc.is_in(values, pa.array([int(c) for c in spec.choices]))))
             not_allowed &= _mask(pc.is_valid(values))
@@ -172,6 +170,8 @@ class TableCheck:
             bad |= not_allowed
         if spec.kind in ("money", "price", "number", "integer"):
             bad |= self.check_range(spec, values, values)
+        if spec.kind in ("date", "timestamp"):
+            bad |= self.check_years(spec, values, pc.year(values))
         self.invalid[name] = bad
         return pc.if_else(pa.array(bad), pa.scalar(None, values.type), values) if bad.any() else values
 
@@ -199,6 +199,22 @@ class TableCheck:
                 )
             bad |= mask
         return bad | self.check_plausible(spec, text, numbers, ~bad)
+
+    def check_years(self, spec: ColumnSpec, text: pa.Array, years: pa.Array) -> np.ndarray:
+        """Flag dates and timestamps outside YEARS (of which `years` holds each value's year); return those rows."""
+        first, last = YEARS
+        least, greatest = pc.min_max(years).values()
+        if least.as_py() is None or (least.as_py() >= first and greatest.as_py() <= last):
+            return np.zeros(len(years), dtype=bool)
+        outside = _mask(pc.or_(pc.less(years, first), pc.greater(years, last)))
+        self.flag(
+            "value-out-of-range",
+            outside,
+            spec.name,
+            text,
+            f"{spec.name} must lie in the years {first} to {last}; got {{value}}.",
+        )
+        return outside
 
     def check_plausible(
         self, spec: ColumnSpec, text: pa.Array, numbers: np.ndarray, unflagged: np.ndarray
@@ -234,33 +250,46 @@ class TableCheck:
         return implausible | negative_zero
 
     def parse_number(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
-        values = _cast_or_none(text, pa.float64())
-        if values is not None and _mask(pc.is_finite(values)).sum() == len(values) - values.null_count:
-            # Fast path: every value parsed and is finite; only precision and range remain.
-            bad = self.check_precision(spec, text)
-            return values, bad | self.check_range(spec, text, values)
-        well_formed = _matches(text, NUMBER)
-        malformed = _mask(pc.invert(well_formed))
-        self.flag(
-            "value-not-number",
-            malformed,
-            spec.name,
-            text,
-            f"{spec.name} must be {KIND_WORDS[spec.kind]} written as a plain number; got {{value!r}}.",
-        )
-        clean = pc.if_else(well_formed, text, pa.scalar(None, pa.string()))
-        values = pc.cast(clean, pa.float64())
-        infinite = _mask(pc.is_inf(values))
-        self.flag("value-out-of-range", infinite, spec.name, text, f"{spec.name} is too large: {{value}}.")
-        bad = malformed | infinite | self.check_precision(spec, clean)
+        """Numbers by the one grammar NUMBER, whatever the container; precision by the decimals written."""
+        plain = bytes_within(text, PLAIN_NUMBER_BYTES)
+        values = _cast_or_none(text, pa.float64()) if plain else None
+        if values is not None:
+            # Fast path: only digits, points and minus signs, and every value parsed, so every one is well formed.
+            malformed = infinite = np.zeros(len(text), dtype=bool)
+        else:
+            well_formed = _matches(text, NUMBER)
+            malformed = _mask(pc.invert(well_formed))
+            self.flag(
+                "value-not-number",
+                malformed,
+                spec.name,
+                text,
+                f"{spec.name} must be {KIND_WORDS[spec.kind]} written as a plain number; got {{value!r}}.",
+            )
+            values = pc.cast(pc.if_else(well_formed, text, pa.scalar(None, pa.string())), pa.float64())
+            infinite = _mask(pc.is_inf(values))
+            self.flag("value-out-of-range", infinite, spec.name, text, f"{spec.name} is too large: {{value}}.")
+        bad = malformed | infinite | self.check_precision(spec, text, values, ~(malformed | infinite))
         bad |= self.check_range(spec, text, values)
         return values, bad
 
-    def check_precision(self, spec: ColumnSpec, text: pa.Array) -> np.ndarray:
-        """Flag money with more than 2 decimals and prices with more than 8 (trailing zeros aside)."""
+    def check_precision(self, spec: ColumnSpec, text: pa.Array, values: pa.Array, judged: np.ndarray) -> np.ndarray:
+        """Flag money with more than 2 decimals and prices with more than 8, among the `judged` rows; return them.
+
+        The decimals are those of the value written (`1e-3` has 3, `5.10` has 1): a number written in at most
+        FLOAT_DIGITS characters is judged by its float, which keeps every digit; a longer one by its text. A value
+        stored as a number (Parquet) is its shortest text, which its float judges.
+        """
         if spec.decimal_places is None:
             return np.zeros(len(text), dtype=bool)
-        too_precise = _mask(_matches(text, rf"^[^eE]*\.[0-9]{{{spec.decimal_places}}}[0-9]*[1-9]"))
+        numbers = values.to_numpy(zero_copy_only=False)
+        with np.errstate(invalid="ignore", over="ignore"):
+            too_precise = (np.round(numbers, spec.decimal_places) != numbers) & np.isfinite(numbers) & judged
+        long = np.zeros(len(text), dtype=bool)
+        if pa.types.is_string(text.type):
+            long = _mask(pc.greater(pc.binary_length(text), FLOAT_DIGITS)) & judged
+        if long.any():
+            too_precise[long] = decimals_written(pc.filter(text, pa.array(long))) > spec.decimal_places
         self.flag(
             "value-precision",
             too_precise,
@@ -271,10 +300,21 @@ class TableCheck:
         return too_precise
 
     def parse_integer(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
-        well_formed = _matches(text, INTEGER)
-        bad = _mask(pc.invert(well_formed))
-        self.flag("value-not-integer", bad, spec.name, text, f"{spec.name} must be a whole number; got {{value!r}}.")
-        values = pc.cast(pc.if_else(well_formed, text, pa.scalar(None, pa.string())), pa.int64())
+        """Whole numbers by the one grammar INTEGER; more than INTEGER_DIGITS digits is out of range."""
+        values = _cast_or_none(text, pa.int64()) if bytes_within(text, PLAIN_NUMBER_BYTES) else None
+        if values is not None:
+            bad = np.zeros(len(text), dtype=bool)
+        else:
+            well_formed = _matches(text, INTEGER)
+            bad = _mask(pc.invert(well_formed))
+            self.flag(
+                "value-not-integer", bad, spec.name, text, f"{spec.name} must be a whole number; got {{value!r}}."
+            )
+            digits = pc.utf8_length(pc.utf8_ltrim(pc.utf8_ltrim(text, characters="-"), characters="0"))
+            huge = _mask(pc.greater(digits, INTEGER_DIGITS)) & ~bad
+            self.flag("value-out-of-range", huge, spec.name, text, f"{spec.name} is too large: {{value}}.")
+            bad |= huge
+            values = pc.cast(pc.if_else(pa.array(~bad), text, pa.scalar(None, pa.string())), pa.int64())
         if spec.choices:
             not_allowed = _mask(pc.invert(pc.is_in(values, pa.array([int(c) for c in spec.choices]))))
             not_allowed &= ~bad & _mask(pc.is_valid(values))
@@ -306,6 +346,16 @@ class TableCheck:
             mask = _mask(pc.greater(pc.utf8_length(text), spec.max_length))
             self.flag(
                 "value-too-long", mask, spec.name, None, f"{spec.name} is longer than {spec.max_length} characters."
+            )
+            bad |= mask
+        if not bytes_within(text, PRINTABLE_ASCII):
+            mask = _mask(_matches(text, CONTROL)) & ~bad
+            self.flag(
+                "value-control-character",
+                mask,
+                spec.name,
+                text,
+                f"{spec.name} holds a control or invisible character: {{value!r}}.",
             )
             bad |= mask
         if spec.pattern is not None:
@@ -344,19 +394,25 @@ class TableCheck:
         return pc.equal(lowered, "true"), bad
 
     def parse_date(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
-        fast = _cast_or_none(text, pa.date32())
-        if fast is not None:
-            return fast, np.zeros(len(text), dtype=bool)
-        dates, bad = _parse_calendar_date(text)
-        self.flag(
-            "value-not-date", bad, spec.name, text, f"{spec.name} must be a date written YYYY-MM-DD; got {{value!r}}."
-        )
-        return pc.cast(dates, pa.date32()), bad
+        dates = _cast_or_none(text, pa.date32())
+        if dates is not None:
+            bad = np.zeros(len(text), dtype=bool)
+        else:
+            parsed, bad = _parse_calendar_date(text)
+            self.flag(
+                "value-not-date",
+                bad,
+                spec.name,
+                text,
+                f"{spec.name} must be a date written YYYY-MM-DD; got {{value!r}}.",
+            )
+            dates = pc.cast(parsed, pa.date32())
+        return dates, bad | self.check_years(spec, text, pc.year(dates))
 
     def parse_timestamp(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
         fast = _cast_or_none(text, TIMESTAMP_TYPE)
         if fast is not None:
-            return fast, np.zeros(len(text), dtype=bool)
+            return fast, self.check_years(spec, text, pc.year(fast))
         zoned = _matches(text, TIMESTAMP_ZONED)
         _, bad_day = _parse_calendar_date(pc.utf8_slice_codeunits(text, 0, 10))
         naive = _mask(_matches(text, TIMESTAMP_NAIVE)) & ~bad_day
@@ -376,6 +432,10 @@ class TableCheck:
             f"{spec.name} must be an ISO 8601 timestamp with its zone; got {{value!r}}.",
         )
         bad = naive | malformed
+        # The year is checked on the text, before the cast, which fails on a year a nanosecond timestamp cannot hold.
+        years = pc.utf8_slice_codeunits(pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), text), 0, 4)
+        written_years = pc.cast(years, pa.int64())
+        bad |= self.check_years(spec, text, written_years)
         usable = pc.if_else(pa.array(~bad), text, pa.scalar(None, pa.string()))
         return pc.cast(usable, TIMESTAMP_TYPE), bad
 
@@ -548,7 +608,7 @@ def _text_hashes(column: pa.StringArray, longest: int) -> np.ndarray:
 
 def _is_coded(spec: ColumnSpec) -> bool:
     """Whether a column is kept coded (as categories): enums, and tickers, whose values repeat."""
-    return spec.kind == "enum" or (spec.kind == "text" and spec.pattern in TICKER_PATTERNS)
+    return spec.kind == "enum" or (spec.is_ticker)
 
 
 def _coded(text: pa.Array) -> pa.DictionaryArray:
@@ -580,7 +640,8 @@ def _parse_calendar_date(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
     well_formed = _matches(text, DATE)
     parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
     round_trip = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text)
-    ok = pc.and_(well_formed, round_trip)
+    # A value strptime cannot parse is null in `round_trip`: it is not ok (nor is `and_` of it with true).
+    ok = pc.fill_null(pc.and_(well_formed, round_trip), False)
     bad = _mask(pc.invert(ok)) & _mask(pc.is_valid(text))
     return pc.if_else(ok, parsed, pa.scalar(None, parsed.type)), bad
 

@@ -96,6 +96,7 @@ def apply_folder_rules(submissions: list[ValidatedSubmission]) -> None:
                 )
             )
     by_id = {s.header.submission_id: s for s in submissions if s.header is not None}
+    reject_restatement_cycles(submissions)
     for submission in submissions:
         if submission.status != "accepted" or submission.header is None or submission.header.restates is None:
             continue
@@ -127,6 +128,27 @@ def apply_folder_rules(submissions: list[ValidatedSubmission]) -> None:
                         f"{entity_id} also submitted {period} in {others}; mark the newer one with restates.",
                     )
                 )
+
+
+def reject_restatement_cycles(submissions: list[ValidatedSubmission]) -> None:
+    """An error on each accepted submission whose chain of `restates` comes back to it (one that restates
+    itself, two that restate each other): none of them can be the newer one."""
+    restates = {
+        s.header.submission_id: s.header.restates
+        for s in submissions
+        if s.status == "accepted" and s.header is not None and s.header.restates is not None
+    }
+    for submission in submissions:
+        if submission.header is None or submission.header.submission_id not in restates:
+            continue
+        own = submission.header.submission_id
+        chain = [restates[own]]
+        while chain[-1] in restates and chain[-1] != own and len(chain) <= len(restates):
+            chain.append(restates[chain[-1]])
+        if chain[-1] == own:
+            path = " -> ".join([own, *chain])
+            message = f"restates comes back to this submission ({path}); it must name an earlier, other submission."
+            submission.add(_header_finding("restates-cycle", submission, "restates", message))
 
 
 def _header_finding(code: str, submission: ValidatedSubmission, column: str, message: str) -> Finding:

@@ -44,7 +44,7 @@ class ValidatedSubmission:
 
     def add(self, finding: Finding) -> None:
         """Record a finding made after the submission's own checks (the folder-level rules)."""
-        FindingLog(kept=self.findings, counts=self.finding_counts).add(finding)
+        FindingLog(kept=self.findings, counts=self.finding_counts).add(finding, beyond_cap=True)
         if finding.severity == "error" and self.status == "accepted":
             self.status = "rejected"
 

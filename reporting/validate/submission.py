@@ -42,11 +42,12 @@ def validate_submission(raw: RawSubmission, period: str | None = None, threads: 
     `period` is the month being reported; without it, each submission is checked against its own.
     Any error rejects the submission. Findings come in this order: the reader's, the header's, each table's
     columns and key, money totals and the table set, then the row rules (each table's, the period, references,
-    the entity type's). With `threads` > 1 and a large table, the header, the columns and the row rules are
-    checked in a pool of that many threads; the order of findings stays the same.
+    the entity type's), then tickers that differ only in letter case. With `threads` > 1 and a large table, the
+    header, the columns and the row rules are checked in a pool of that many threads; the order of findings stays
+    the same.
     """
     log = FindingLog()
-    log.extend(raw.findings)
+    log.extend(raw.findings, beyond_cap=True)  # the reader's, a few per file at most: every file is named
     checks = {name: TableCheck(table, FindingLog(), first_row=table.first_row) for name, table in raw.tables.items()}
     large = threads > 1 and any(table.data.num_rows >= PARALLEL_ROWS for table in raw.tables.values())
     with ThreadPoolExecutor(threads) if large else InThisThread() as pool:
@@ -66,14 +67,14 @@ def validate_submission(raw: RawSubmission, period: str | None = None, threads: 
             check_table_set(header, raw, log)
             rows += cross_table_checks(header, period or header.period, tables, checks)
         run_row_checks(rows, pool)
+    check_ticker_case(raw, tables, log)
     if log.capped:
-        log.kept.append(
-            Finding(
-                code="findings-capped",
-                file=raw.source,
-                message=f"Only the first {log.cap:,} of {sum(log.counts.values()):,} findings are listed.",
-            )
+        unlisted = ", ".join(f"{count:,} {code}" for code, count in sorted(log.dropped.items()))
+        message = (
+            f"{len(log.kept):,} of {sum(log.counts.values()):,} findings are listed, errors first; "
+            f"not listed: {unlisted}."
         )
+        log.kept.append(Finding(code="findings-capped", file=raw.source, message=message))
     return ValidatedSubmission(
         source=raw.source,
         container=raw.container,
@@ -135,6 +136,75 @@ def check_header(raw: RawSubmission, log: FindingLog, period: str | None) -> Hea
             )
         )
     return header
+
+
+def check_ticker_case(raw: RawSubmission, tables: dict[str, pd.DataFrame], log: FindingLog) -> None:
+    """Warn once for each set of the submission's tickers that differ only in letter case (`WETH`, `weth`).
+
+    Tickers compare exactly, so such spellings are different assets; the warning asks whether one is a typo.
+    Only the distinct tickers of each ticker column are compared, so the common case (no variants) reads no
+    row. The first spelling seen (in the contract's order of tables, then by row, then by column) is taken as
+    meant; the warning stands at the first place of any other spelling, and names where the first one is.
+    """
+    columns = [
+        (name, spec.name)
+        for name, model in TABLES.items()
+        if name in tables
+        for spec in column_specs(model)
+        if spec.is_ticker
+    ]
+    seen = pd.DataFrame(
+        [
+            (str(ticker), rank)
+            for rank, (name, column) in enumerate(columns)
+            for ticker in _distinct(tables[name][column])
+        ],
+        columns=["ticker", "rank"],
+    )
+    folded = seen["ticker"].str.lower()
+    spellings = seen.groupby(folded)["ticker"].nunique()
+    for key in spellings.index[spellings > 1]:
+        places = []  # (order of the table, index of the first row, rank of the column, ticker)
+        for ticker, rank in seen[folded == key].itertuples(index=False):
+            name, column = columns[rank]
+            rows = np.flatnonzero((tables[name][column] == ticker).to_numpy(dtype=bool, na_value=False))
+            if len(rows):
+                places.append((list(TABLES).index(name), int(rows[0]), rank, ticker))
+        places.sort()
+        others = [place for place in places if place[3] != places[0][3]]
+        if not others:
+            continue
+        log.add(_case_variant(raw, columns, places[0], others[0], sorted({place[3] for place in places})))
+
+
+def _case_variant(
+    raw: RawSubmission,
+    columns: list[tuple[str, str]],
+    first: tuple[int, int, int, str],
+    variant: tuple[int, int, int, str],
+    spellings: list[str],
+) -> Finding:
+    """The ticker-case-variant finding at the `variant` spelling's first row, naming where the `first` is."""
+    (first_table, first_column), (table, column) = columns[first[2]], columns[variant[2]]
+    first_row = first[1] + raw.tables[first_table].first_row
+    return Finding(
+        "ticker-case-variant",
+        raw.tables[table].file,
+        table,
+        variant[1] + raw.tables[table].first_row,
+        column,
+        variant[3],
+        f"{column} {variant[3]!r} differs only in letter case from {first[3]!r} ({first_table}.{first_column}, "
+        f"row {first_row}): tickers compare exactly, so {' and '.join([', '.join(spellings[:-1]), spellings[-1]])} are "
+        f"{len(spellings)} assets.",
+    )
+
+
+def _distinct(column: pd.Series) -> pd.Index:
+    """The distinct values of a ticker column: its categories when coded (as a clean one is)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.categories
+    return pd.Index(column.dropna().unique())
 
 
 def check_totals(raw: RawSubmission, tables: dict[str, pd.DataFrame], log: FindingLog) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from reporting.config import load_thresholds
 from reporting.metrics import compute_metrics, count_coverage
-from reporting.metrics.changes import CHANGE_KEYS, compute_change
+from reporting.metrics.changes import CHANGE_KEYS, Change, compute_change
 from tests.metrics.factories import PERIOD, make_submission
 
 DAT = make_submission("Strategy", "dat", dat_debt=[{"instrument_id": "c1", "principal_usd": 1200.0}])
@@ -58,7 +58,9 @@ def test_prior_values_that_are_not_numbers_count_as_missing() -> None:
 
 def test_compute_change() -> None:
     # Money is rounded to cents; change_pct is relative to |prior|, so a rise from a negative rate is positive.
-    assert compute_change(10.10, 10.0, money=True) == compute_change(10.1, 10.0, money=True)
-    assert compute_change(10.10, 10.0, money=True).change == 0.1
+    # 10.10 − 10.0 is 0.0999999999999996 in binary floating point: money changes are given in cents.
+    assert compute_change(10.10, 10.0, money=True) == Change(prior=10.0, change=0.1, change_pct=pytest.approx(0.01))
+    assert compute_change(1234.56, 1000.0, money=True).change == 234.56
+    assert compute_change(0.3, 0.1, money=False).change == pytest.approx(0.2)
     assert compute_change(-0.1, -0.2, money=False).change_pct == pytest.approx(0.5)
     assert compute_change(None, 1.0, money=False).change is None

@@ -21,11 +21,15 @@ SPEC_KEYS = {
         "liquidations_short_usd", "liquidations_total_usd", "liquidations_long_share", "liquidations_by_venue",
         "liquidations_by_asset", "liquidations_hhi", "largest_liquidation", "peak_24h_liquidations",
         "liquidations_method_share", "adl_usd", "cross_margin_liquidation_share", "incident_liquidations_usd",
+        "peak_24h_by_asset", "peak_1h_liquidations", "stress_hours", "largest_liquidation_share",
+        "accounts_liquidated", "collateral_by_pricing_method", "self_priced_collateral_share",
+        "cross_margin_collateral_usd", "cross_margin_self_priced_usd",
     ],
     "lending": [
         "cefi_usd", "defi_usd", "cdp_usd", "crypto_collateralized_usd", "unsecured_usd", "onchain_share",
         "double_count_usd", "crypto_collateralized_adjusted_usd", "dat_debt_usd", "total_industry_debt_usd",
         "by_lender", "lender_hhi", "top_lender", "cefi_lender_hhi", "collateral_by_asset", "weighted_ltv",
+        "dat_debt_by_maturity_year",
     ],
     "incidents": [
         "total", "by_category", "by_severity", "downtime_minutes", "in_peak_liquidation_window",
@@ -40,7 +44,12 @@ ALL = test_derivatives.SUBMISSIONS + test_lending.SUBMISSIONS + test_incidents.S
 
 def test_keys_are_those_of_the_specification() -> None:
     metrics = compute_metrics(ALL, PERIOD, load_thresholds(), coverage=count_coverage(ALL)).to_dict()
-    assert list(metrics) == ["period", "derivatives", "lending", "incidents", "coverage", "changes", "flags"]
+    assert list(metrics) == [
+        "period", "derivatives", "lending", "incidents", "coverage", "changes", "scenarios", "flags", "trends",
+    ]  # fmt: skip
+    assert list(metrics["scenarios"]) == [
+        "shocks", "oi_at_risk_usd", "oi_at_risk_share", "loans_at_risk_usd", "loans_at_risk_share",
+    ]  # fmt: skip
     for section, keys in SPEC_KEYS.items():
         assert list(metrics[section]) == keys
     derivatives = metrics["derivatives"]
@@ -48,6 +57,9 @@ def test_keys_are_those_of_the_specification() -> None:
         "notional_usd", "venue", "symbol", "base_asset", "position_side", "ts",
     ]  # fmt: skip
     assert list(derivatives["peak_24h_liquidations"]) == ["start", "end", "total_usd", "long_usd", "short_usd"]
+    assert list(derivatives["peak_1h_liquidations"]) == ["start", "end", "total_usd", "long_usd", "short_usd"]
+    assert all(list(hour) == ["start", "total_usd", "multiple"] for hour in derivatives["stress_hours"])
+    assert list(derivatives["collateral_by_pricing_method"]) == ["order_book", "external_index", "redemption"]
     assert list(derivatives["liquidations_method_share"]) == ["order_book", "backstop", "adl"]
     assert list(metrics["lending"]["top_lender"]) == ["name", "share"]
     assert all(list(flag) == ["id", "metric", "value", "threshold", "status", "reason"] for flag in metrics["flags"])

@@ -36,6 +36,10 @@ def test_defaults_are_the_specification_defaults() -> None:
     assert flags.major_incident == Level(red=1, amber=1)
     assert flags.incident_in_liquidation_window == Level(red=1, amber=None)
     assert flags.debt_growth == Level(red=0.25, amber=0.10)
+    assert flags.adl_activation == Level(red=0.05, amber=0.01)
+    assert flags.false_liquidations == Level(red=10_000_000, amber=0)
+    assert flags.cross_margin_cascade == Level(red=0.50, amber=0.30)
+    assert flags.self_priced_collateral == Level(red=0.25, amber=0.10)
     severity = thresholds.incident_severity
     assert (severity.clients_affected_pct, severity.clients_affected, severity.transactions_affected_pct) == (
         10,
@@ -44,6 +48,24 @@ def test_defaults_are_the_specification_defaults() -> None:
     )
     assert (severity.duration_hours, severity.critical_duration_hours, severity.jurisdictions_affected) == (24, 2, 2)
     assert (severity.economic_impact_usd, severity.data_loss) == (100_000, True)
+    assert thresholds.liquidations.stress_multiple == 10
+    assert thresholds.scenarios.shocks == (0.10, 0.20, 0.30)
+    assert thresholds.scenarios.stable_assets == (
+        "USDT", "USDC", "DAI", "USDS", "USDe", "FDUSD", "PYUSD", "RLUSD", "GHO", "crvUSD", "LUSD", "BOLD", "USD1",
+        "TUSD",
+    )  # fmt: skip
+
+
+def test_scenario_settings_from_a_user_file(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[scenarios]\nshocks = [0.5, 0.05]\nstable_assets = ["USDC"]\n\n[liquidations]\nstress_multiple = 4.5\n',
+    )
+    thresholds = load_thresholds(path)
+    assert thresholds.scenarios.shocks == (0.05, 0.5)  # ascending, whatever the file's order
+    assert thresholds.scenarios.stable_assets == ("USDC",)
+    assert thresholds.liquidations.stress_multiple == 4.5
+    assert thresholds.to_dict()["scenarios"] == {"shocks": [0.05, 0.5], "stable_assets": ["USDC"]}
 
 
 def test_default_file_is_commented_toml_with_every_flag() -> None:
@@ -89,6 +111,15 @@ def test_optional_amber_level(tmp_path: Path) -> None:
         ("[flags.liquidation_imbalance]\namber_low = 0.1\n", "red_low <= amber_low <= amber_high <= red_high"),
         ("[incident_severity]\ncritical_duration_hours = 48\n", "must not be above 'incident_severity.duration_hours'"),
         ("[flags.oi_concentration\nred = 1\n", "not valid TOML"),
+        ("[liquidations]\nstress_multiple = 0\n", "'liquidations.stress_multiple' must be greater than 0"),
+        ("[liquidations]\nmultiple = 3\n", "unknown key 'liquidations.multiple'"),
+        ("[scenarios]\nshock = [0.1]\n", "unknown key 'scenarios.shock'"),
+        ("[scenarios]\nshocks = []\n", "'scenarios.shocks' must be a non-empty list"),
+        ("[scenarios]\nshocks = 0.1\n", "'scenarios.shocks' must be a non-empty list"),
+        ('[scenarios]\nshocks = ["0.1"]\n', "'scenarios.shocks' must be a number"),
+        ("[scenarios]\nshocks = [0.1, 1.0]\n", "'scenarios.shocks' must lie between 0 and 1"),
+        ("[scenarios]\nshocks = [0.1, 0.101]\n", "'scenarios.shocks' must differ at two decimals"),
+        ('[scenarios]\nstable_assets = "USDT"\n', "'scenarios.stable_assets' must be a list of tickers"),
     ],
 )
 def test_bad_files_give_one_clear_config_error(tmp_path: Path, text: str, message: str) -> None:

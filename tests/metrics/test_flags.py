@@ -19,6 +19,10 @@ FLAG_IDS = [
     "major_incident",
     "incident_in_liquidation_window",
     "debt_growth",
+    "adl_activation",
+    "false_liquidations",
+    "cross_margin_cascade",
+    "self_priced_collateral",
 ]
 EMPTY: dict[str, Any] = {"derivatives": {}, "lending": {}, "incidents": {}, "changes": {}}
 
@@ -156,7 +160,7 @@ def test_all_flags_in_spec_order_and_na_without_data() -> None:
     flags = compute_flags(EMPTY, has_prior=False, thresholds=THRESHOLDS)
     assert [flag.id for flag in flags] == FLAG_IDS
     assert {flag.status for flag in flags} == {"n/a"}
-    assert flags[-1].reason == "change in total industry debt not available (no prior period given)"
+    assert flags[7].reason == "change in total industry debt not available (no prior period given)"
 
 
 def test_debt_growth_null_with_a_prior_says_why() -> None:
@@ -187,4 +191,41 @@ def test_every_status_reachable_through_compute_flags() -> None:
         "changes": {"lending": {"total_industry_debt_usd": {"change_pct": 0.5}}},
     }
     flags = compute_flags(figures, has_prior=True, thresholds=THRESHOLDS)
-    assert [flag.status for flag in flags] == ["red", "amber", "green", "n/a", "amber", "green", "red", "red"]
+    assert [flag.status for flag in flags][:8] == ["red", "amber", "green", "n/a", "amber", "green", "red", "red"]
+
+
+# The crash-mechanics flags (1.1), each on both sides of its red and amber levels.
+CRASH_CASES = [
+    ("adl_activation", {"derivatives": {"liquidations_method_share": {"adl": 0.0501}}}, "red", 0.05),
+    ("adl_activation", {"derivatives": {"liquidations_method_share": {"adl": 0.05}}}, "amber", 0.01),
+    ("adl_activation", {"derivatives": {"liquidations_method_share": {"adl": 0.01}}}, "green", 0.01),
+    ("adl_activation", {"derivatives": {"liquidations_method_share": None}}, "n/a", 0.01),
+    ("false_liquidations", {"incidents": {"false_liquidations_usd": 10_000_000.01}}, "red", 10_000_000),
+    ("false_liquidations", {"incidents": {"false_liquidations_usd": 10_000_000.0}}, "amber", 0),
+    ("false_liquidations", {"incidents": {"false_liquidations_usd": 0.01}}, "amber", 0),
+    ("false_liquidations", {"incidents": {"false_liquidations_usd": 0.0}}, "green", 0),
+    ("false_liquidations", {"incidents": {"false_liquidations_usd": None}}, "n/a", 0),
+    ("cross_margin_cascade", {"derivatives": {"cross_margin_liquidation_share": 0.5001}}, "red", 0.50),
+    ("cross_margin_cascade", {"derivatives": {"cross_margin_liquidation_share": 0.50}}, "amber", 0.30),
+    ("cross_margin_cascade", {"derivatives": {"cross_margin_liquidation_share": 0.30}}, "green", 0.30),
+    ("self_priced_collateral", {"derivatives": {"self_priced_collateral_share": 0.2501}}, "red", 0.25),
+    ("self_priced_collateral", {"derivatives": {"self_priced_collateral_share": 0.25}}, "amber", 0.10),
+    ("self_priced_collateral", {"derivatives": {"self_priced_collateral_share": 0.10}}, "green", 0.10),
+    ("self_priced_collateral", {"derivatives": {"self_priced_collateral_share": None}}, "n/a", 0.10),
+]
+
+
+@pytest.mark.parametrize(("flag_id", "figures", "status", "threshold"), CRASH_CASES)
+def test_crash_mechanics_flags(flag_id: str, figures: dict[str, Any], status: str, threshold: float) -> None:
+    flag = flag_on(flag_id, figures)
+    assert (flag.status, flag.threshold) == (status, threshold)
+
+
+def test_crash_mechanics_flag_reasons() -> None:
+    adl = flag_on("adl_activation", {"derivatives": {"liquidations_method_share": {"adl": 0.0589}}})
+    assert adl.reason == "share of liquidations closed by auto-deleveraging 5.9 % above the red threshold 5.0 %"
+    assert adl.metric == "derivatives.liquidations_method_share.adl"
+    false = flag_on("false_liquidations", {"incidents": {"false_liquidations_usd": 3_304_988.91}})
+    assert false.reason == "false liquidations reported with incidents $3.30M above the amber threshold $0.00"
+    collateral = flag_on("self_priced_collateral", {"derivatives": {"self_priced_collateral_share": None}})
+    assert collateral.reason == "share of self-priced collateral not available (no venue sent collateral)"

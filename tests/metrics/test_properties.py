@@ -72,7 +72,9 @@ def build_tables(liquidations: list[dict], open_interest: dict) -> dict[str, dic
 
 def compute_from_chunks(chunks: list[tuple[str, dict[str, pd.DataFrame]]]) -> dict:
     headers = {venue: make_submission(venue, "cex").header for venue in VENUES}
-    partials = combine_partials(compute_partials(headers[venue], tables) for venue, tables in chunks)
+    partials = combine_partials(
+        compute_partials(headers[venue], tables, THRESHOLDS.scenarios) for venue, tables in chunks
+    )
     return compute_metrics_from_partials(partials, PERIOD, THRESHOLDS, coverage=COVERAGE).to_dict()
 
 

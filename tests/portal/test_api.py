@@ -175,7 +175,7 @@ def test_a_zip_with_a_link_or_a_bomb_is_refused(portal: Portal) -> None:
     bomb = zipped({"submission.json": b"{}", "liquidations.csv": b"0" * 50_000_000})
     answer = upload(portal, portal.supervisor, "bomb.zip", bomb).json()
     assert answer["findings"][0]["code"] == "file-zip-bomb"
-    assert "archive expands" in answer["findings"][0]["message"]
+    assert "The archive's part 'liquidations.csv' expands" in answer["findings"][0]["message"]
 
 
 def test_the_latest_accepted_upload_is_in_force_and_a_rejected_one_never_replaces_it(portal: Portal) -> None:

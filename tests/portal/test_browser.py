@@ -1,7 +1,7 @@
 """The portal in a real browser: Debian's Chromium, driven by Selenium through Debian's chromedriver.
 
 Without Chromium the tests are skipped on a developer's machine, and fail in CI (CI=true), where
-`.ci/run` installs it.
+`.ci/run` installs it (`./scripts/system-packages run test`, group [test] of scripts/debian-packages).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ WAIT = 60
 @pytest.fixture
 def browser() -> Iterator[WebDriver]:
     if CHROMIUM is None or CHROMEDRIVER is None:
-        missing = "Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
+        missing = "Debian's chromium and chromium-driver are not installed (./scripts/system-packages test)"
         if os.environ.get("CI") == "true":
             pytest.fail(f"The browser tests need a browser: {missing}.")
         pytest.skip(missing)

@@ -49,6 +49,17 @@ CASES: dict[str, Callable[[], charts.Chart]] = {
         (HOURS[490], HOURS[514]),
         (START, END),
     ),
+    "liquidations by hour, stress hours": lambda: charts.draw_liquidations_by_hour(
+        HOURS,
+        [1.95e8 if 490 <= n < 500 else 3e6 for n in range(len(HOURS))],
+        [(HOURS[n], 1.95e8) for n in range(490, 500)],
+        3e7,
+        10,
+    ),
+    "liquidations by hour, none": lambda: charts.draw_liquidations_by_hour(HOURS, [0.0] * len(HOURS), [], None, 10),
+    "maturity ladder": lambda: charts.draw_maturity_ladder(
+        [("2026", 1.7e9), ("2027", 5e8), ("2032", 1.2e9), ("no maturity", 1.5e9)]
+    ),
 }
 
 

@@ -12,7 +12,14 @@ import pytest
 from pypdf import PdfReader
 
 from reporting.pipeline import run_build
-from reporting.render.format import format_hhi, format_money, format_share
+from reporting.render.format import (
+    format_count,
+    format_hhi,
+    format_money,
+    format_ratio,
+    format_share,
+    format_timestamp,
+)
 from reporting.render.model import Report
 from reporting.render.pdf import AssetFetcher, render_html, render_pdf
 from reporting.sample.generate import write_sample
@@ -25,9 +32,11 @@ HOSTILE_DESCRIPTION = (
 SECTIONS = [
     "Contents",
     "1. Executive summary",
-    "2. Derivatives",
-    "3. Lending",
-    "4. Incidents",
+    "2. Trends",
+    "3. Derivatives",
+    "4. Lending",
+    "5. Incidents",
+    "6. Stress scenarios",
     "Annex A. Data quality",
     "Annex B. Methodology",
     "Annex C. Provenance",
@@ -41,8 +50,10 @@ def build_report(submissions: Path, out: Path, prior: Path | None = None) -> Rep
 
 
 def read_text(reader: PdfReader) -> str:
-    """The text of every page, with runs of whitespace as one space (table cells may wrap)."""
-    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+    """The text of every page, with runs of whitespace as one space (table cells may wrap), and a word that wraps
+    after its hyphen (`auto-` / `deleveraging`) joined again."""
+    text = " ".join(page.extract_text() for page in reader.pages)
+    return re.sub(r"\s+", " ", re.sub(r"(?<=\w-)\n(?=\w)", "", text))
 
 
 def outline_titles(entries: list) -> list[str]:
@@ -166,6 +177,42 @@ def test_headline_figures_as_metrics_json_rounds_them(sample: tuple[Report, byte
     assert re.search(r"\$\d+\.\d\dB", text) and re.search(r"\$\d+\.\d\dM", text)
 
 
+def test_crash_mechanics_as_metrics_json_rounds_them(sample: tuple[Report, bytes], text: str) -> None:
+    figures = json.loads(sample[0].metrics_json)
+    d, scenarios = figures["derivatives"], figures["scenarios"]
+    btc = d["peak_24h_by_asset"]["BTC"]
+    # The seed's figure: BTC's peak 24 hours, $406.88M long against $163.07M short.
+    assert (format_money(btc["long_usd"]), format_money(btc["short_usd"])) == ("$406.88M", "$163.07M")
+    expected = [
+        *(format_money(w[k]) for w in d["peak_24h_by_asset"].values() for k in ("long_usd", "short_usd", "total_usd")),
+        format_money(d["peak_1h_liquidations"]["total_usd"]),
+        format_timestamp(d["peak_1h_liquidations"]["start"]),
+        *(format_money(hour["total_usd"]) for hour in d["stress_hours"]),
+        *(format_ratio(hour["multiple"]) for hour in d["stress_hours"]),
+        format_share(d["largest_liquidation_share"]),
+        format_count(d["accounts_liquidated"]),
+        *(format_money(amount) for amount in d["collateral_by_pricing_method"].values()),
+        format_share(d["self_priced_collateral_share"]),
+        format_money(d["cross_margin_collateral_usd"]),
+        format_money(d["cross_margin_self_priced_usd"]),
+        *(format_money(amount) for amount in figures["lending"]["dat_debt_by_maturity_year"].values()),
+        *(
+            format_money(amount)
+            for key in ("oi_at_risk_usd", "loans_at_risk_usd")
+            for amount in scenarios[key].values()
+        ),
+        *(
+            format_share(share)
+            for key in ("oi_at_risk_share", "loans_at_risk_share")
+            for share in scenarios[key].values()
+        ),
+    ]
+    for figure in expected:
+        assert figure in text, figure
+    assert "first-order estimates" in text
+    assert f"{len(d['stress_hours'])} hours of the period were stress hours" in text
+
+
 def test_every_venue_and_lender_is_named(sample: tuple[Report, bytes], text: str) -> None:
     figures = json.loads(sample[0].metrics_json)
     names = [*figures["derivatives"]["open_interest_by_venue"], *figures["lending"]["by_lender"]]
@@ -193,12 +240,12 @@ def test_two_renders_are_byte_identical(sample: tuple[Report, bytes]) -> None:
 def test_charts_are_inline_svg_with_alt_text(sample: tuple[Report, bytes]) -> None:
     html = render_html(sample[0])
     charts = re.findall(r"<svg [^>]*>", html)
-    assert len(charts) == 4
+    assert len(charts) == 7  # trends, open interest, liquidations, stress hours, lending, maturities, incidents
     for tag in charts:
         assert 'role="img"' in tag
         assert 'aria-label="' in tag
-    assert html.count("<title>") == 1 + 4  # the document's, then one per chart
-    assert html.count("<figcaption") == 4
+    assert html.count("<title>") == 1 + 7  # the document's, then one per chart
+    assert html.count("<figcaption") == 7
     # Text kept as text, and no date in the charts.
     assert "<text" in html
     assert "<dc:date>" not in html

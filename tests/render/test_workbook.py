@@ -43,7 +43,15 @@ KEYED_MAPS = {
     ("lending", "collateral_by_asset"),
     ("incidents", "by_category"),
     ("incidents", "by_entity"),
+    ("derivatives", "peak_24h_by_asset"),
+    ("lending", "dat_debt_by_maturity_year"),
+    ("scenarios", "oi_at_risk_usd"),
+    ("scenarios", "oi_at_risk_share"),
+    ("scenarios", "loans_at_risk_usd"),
+    ("scenarios", "loans_at_risk_share"),
 }
+# Lists that are not flags (stress hours, the shocks) are not scalar figures: the sheets hold their data.
+LISTS = {("derivatives", "stress_hours"), ("scenarios", "shocks")}
 SOFFICE_TIMEOUT = 600
 
 
@@ -80,10 +88,22 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, bytes]:
     return report, render_workbook(report)
 
 
+def workbook_figures(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The metrics JSON as the workbook names it: of the trends, the changes of each figure (its series is on
+    History, its record nowhere), under its path with `_`."""
+    trends = {
+        path.replace(".", "_"): {key: trend[key] for key in ("mom", "qoq", "yoy")}
+        for path, trend in metrics["trends"].items()
+    }
+    return {**metrics, "trends": trends}
+
+
 def walk_scalars(value: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
     """Every scalar of the metrics JSON with its path; flags are keyed by their id."""
     if isinstance(value, dict):
         return [item for key, inner in value.items() for item in walk_scalars(inner, (*path, key))]
+    if isinstance(value, list) and path in LISTS:
+        return []
     if isinstance(value, list):
         # The id is the flag's key in the path, not a figure of its own.
         return [
@@ -107,7 +127,7 @@ def recalculate(data: bytes, work: Path) -> Path:
     """Open the workbook in LibreOffice headless, recalculating every formula on load, and save it again."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        pytest.fail("LibreOffice is not installed: apt-get install -y libreoffice-calc (the CI script installs it)")
+        pytest.fail("LibreOffice is not installed: ./scripts/system-packages run test installs it")
     profile = work / "profile"
     (profile / "user").mkdir(parents=True)
     # A fresh profile that recalculates .xlsx formulas on load rather than trusting cached results.
@@ -167,7 +187,7 @@ def test_libreoffice_recalculates_every_named_figure(built: tuple[Any, bytes], t
     metrics = report.metrics.to_dict()
     wrong = []
     checked = 0
-    for path, expected in walk_scalars(metrics):
+    for path, expected in walk_scalars(workbook_figures(metrics)):
         if is_keyed(path) or path[-1] == "reason":
             continue
         got = cell_of(workbook, "_".join(path)).value
@@ -187,7 +207,7 @@ def test_defined_names_cover_every_scalar(built: tuple[Any, bytes]) -> None:
     workbook = load_workbook(BytesIO(data))
     summary = workbook["Summary"]
     labels = {row[0] for row in summary.iter_rows(min_row=9, values_only=True)}
-    for path, _ in walk_scalars(report.metrics.to_dict()):
+    for path, _ in walk_scalars(workbook_figures(report.metrics.to_dict())):
         if path[-1] == "reason":
             continue
         if is_keyed(path):
@@ -344,7 +364,7 @@ def test_the_workbook_does_not_grow_with_the_events(tmp_path: Path) -> None:
     for liquidations in (2_000, 16_000):
         write_sample(PERIOD, tmp_path / str(liquidations), liquidations=liquidations)
     report = run_build(tmp_path / "2000", PERIOD, tmp_path / "out").report
-    large = compute_period(tmp_path / "16000", PERIOD)
+    large = compute_period(tmp_path / "16000", PERIOD, earlier={})  # an empty history, as the build had
     small_sizes = sheet_sizes(render_workbook(report))
     report = replace(report, partials=large.partials, submissions=large.submissions, metrics=large.metrics)
     large_sizes = sheet_sizes(render_workbook(report))
@@ -353,5 +373,22 @@ def test_the_workbook_does_not_grow_with_the_events(tmp_path: Path) -> None:
     assert large_sizes["Liquidation windows"] == (30 * 24 + 1, 9)
     # More events may show more (venue, asset, side, method, margin mode) combinations, never a row per event.
     assert large_sizes["Liquidations breakdown"][0] - small_sizes["Liquidations breakdown"][0] < 100
+    # Asset hours lists the hours in which an asset had liquidations: at most assets × hours of the period.
+    assets = len(set(large.partials.liquidations["base_asset"]))
+    assert large_sizes["Asset hours"][0] <= assets * 30 * 24 + 1
     changed = {name for name in small_sizes if small_sizes[name] != large_sizes[name]}
-    assert changed <= {"Liquidations breakdown"}, changed
+    assert changed <= {"Liquidations breakdown", "Asset hours"}, changed
+
+
+def test_seed_btc_window_and_a_scenario_are_recomputed_on_the_sheets(built: tuple[Any, bytes], tmp_path: Path) -> None:
+    """The November BTC peak 24 hours ($406.88M long, $163.07M short) and the 20 % scenario, as LibreOffice
+    recalculates them from Asset hours, Leverage bands and Loans with LTV."""
+    report, data = built
+    workbook = load_workbook(recalculate(data, tmp_path), data_only=True)
+    peak = {row[0]: row for row in workbook["Peak 24h by asset"].iter_rows(min_row=2, values_only=True)}
+    assert peak["BTC"][1:4] == (569_950_000, 406_880_000, 163_070_000)
+    scenarios = {row[1]: row for row in workbook["Scenarios"].iter_rows(min_row=2, values_only=True)}
+    figures = report.metrics.to_dict()["scenarios"]
+    assert scenarios["0.20"][2] == pytest.approx(figures["oi_at_risk_usd"]["0.20"], abs=0.005)
+    assert scenarios["0.20"][4] == pytest.approx(figures["loans_at_risk_usd"]["0.20"], abs=0.005)
+    assert scenarios["0.20"][4] > 0

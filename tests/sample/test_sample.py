@@ -12,6 +12,7 @@ import pytest
 
 from reporting.contract import TABLES, TABLES_BY_ENTITY, Header, lei_checksum_valid
 from reporting.ingest.read import read_submission
+from reporting.pipeline import compute_period
 from reporting.sample.generate import (
     COMMITTED_SAMPLES,
     MIN_LIQUIDATIONS,
@@ -310,3 +311,48 @@ def test_bad_arguments_are_refused() -> None:
         generate_period("2025-13")
     with pytest.raises(ValueError, match="at least"):
         generate_period("2025-11", liquidations=10)
+
+
+@pytest.fixture(scope="module")
+def sample_metrics() -> dict[str, dict]:
+    return {period: compute_period(SAMPLE_DATA / period, period).metrics.to_dict() for period in COMMITTED_SAMPLES}
+
+
+def test_november_sample_gives_the_seed_btc_24_hours(sample_metrics: dict[str, dict]) -> None:
+    # The seed's figure: BTC liquidations of $406.88M long against $163.07M short in 24 hours.
+    btc = sample_metrics["2025-11"]["derivatives"]["peak_24h_by_asset"]["BTC"]
+    assert (btc["long_usd"], btc["short_usd"]) == (406_880_000.00, 163_070_000.00)
+    assert (btc["start"], btc["end"]) == ("2025-11-21T00:00:00Z", "2025-11-22T00:00:00Z")
+
+
+def test_october_sample_shows_the_crash_mechanics(sample_metrics: dict[str, dict]) -> None:
+    # October: auto-deleveraging above 5 % of liquidations, cross-margin liquidations above half of them,
+    # over a quarter of venue collateral priced from the venues' own order books (USDe and wBETH, which
+    # depegged there), and false liquidations of the depeg above $10M. November stays below every one.
+    october, november = sample_metrics["2025-10"], sample_metrics["2025-11"]
+    assert october["derivatives"]["liquidations_method_share"]["adl"] > 0.05
+    assert november["derivatives"]["liquidations_method_share"]["adl"] < 0.01
+    assert october["derivatives"]["cross_margin_liquidation_share"] > 0.50
+    assert 0.30 < november["derivatives"]["cross_margin_liquidation_share"] <= 0.50
+    assert october["derivatives"]["self_priced_collateral_share"] > 0.25
+    assert november["derivatives"]["self_priced_collateral_share"] <= 0.10
+    assert october["incidents"]["false_liquidations_usd"] > 10_000_000
+    assert 0 < november["incidents"]["false_liquidations_usd"] <= 10_000_000
+    # Each crash-mechanics flag turns red in October for its own figure, and not in November.
+    crash = ("adl_activation", "false_liquidations", "cross_margin_cascade", "self_priced_collateral")
+    for month, expected in ((october, ["red"] * 4), (november, ["green", "amber", "amber", "green"])):
+        flags = {flag["id"]: flag for flag in month["flags"]}
+        assert [flags[flag_id]["status"] for flag_id in crash] == expected, [flags[f] for f in crash]
+    reasons = {flag["id"]: flag["reason"] for flag in october["flags"]}
+    assert reasons["adl_activation"].startswith("share of liquidations closed by auto-deleveraging 5.9 % above the red")
+    assert reasons["cross_margin_cascade"].startswith("share of liquidations in cross or portfolio margin 64.0 % above")
+    # The depeg's liquidations are cross-margin accounts of the venue that valued the collateral itself.
+    harbourline = next(s for s in generate_period("2025-10", liquidations=COMMITTED_SAMPLES["2025-10"])
+                       if s.stem == "harbourline-exchange")  # fmt: skip
+    depeg = harbourline.tables["liquidations"]["incident_id"] == "HBX-DEPEG-1010"
+    assert depeg.sum() == 40 and set(harbourline.tables["liquidations"].loc[depeg, "margin_mode"]) == {"cross"}
+    assert {"USDe", "wBETH"} <= set(
+        harbourline.tables["collateral"].loc[
+            harbourline.tables["collateral"]["pricing_method"] == "order_book", "asset"
+        ]
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,8 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from reporting.cli import cli
-from reporting.ingest.read import printable
-from tests.security.hostile import GOOD, HOSTILE_NAME, PERIOD, make_mixed_folder
+from reporting.ingest.read import printable, read_submission
+from tests.security.hostile import GOOD, HOSTILE_NAME, PERIOD, SAMPLE, make_mixed_folder
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +90,11 @@ def test_counts_add_up_in_the_metrics(mixed: dict[str, Any]) -> None:
     venues = set(metrics["derivatives"]["open_interest_by_venue"])
     assert venues == {s["entity_name"] for s in accepted if s["entity_name"] != "Helix Lending Protocol"}
     assert HOSTILE_NAME not in json.dumps(metrics)
-    assert metrics["lending"]["crypto_collateralized_usd"] is not None
+    # The one accepted lender, a DeFi protocol: the sum of its secured loans, exactly as submitted.
+    lender = read_submission(SAMPLE / PERIOD / "helix-lending", SAMPLE / PERIOD)
+    secured = [loan for loan in lender.tables["loans"].data.to_pylist() if loan["collateral_asset"] != "NONE"]
+    expected = sum((Decimal(str(loan["borrowed_usd"])) for loan in secured), Decimal(0))
+    assert Decimal(repr(metrics["lending"]["crypto_collateralized_usd"])) == expected == Decimal("24500000000")
 
 
 def test_every_file_is_in_the_validation_or_lineage_sheet(mixed: dict[str, Any]) -> None:

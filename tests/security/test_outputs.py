@@ -2,13 +2,19 @@
 inputs are never modified; a rebuild gives the same bytes; --out in the submissions folder is refused.
 
 Also covered: tests/test_cli.py::test_build_is_reproducible, ::test_out_inside_submissions_folder_is_refused
-and ::test_strict_build_fails_on_rejections_and_writes_nothing.
+and ::test_strict_build_fails_on_rejections_and_writes_nothing. Two builds into one --out at once: the second
+is refused while the first holds the folder's lock, and a lock file left by a killed build blocks nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -149,3 +155,73 @@ def test_out_reached_through_a_link_into_the_submissions_folder_is_refused(small
     )
     assert result.exit_code == 1 and "inside the submissions folder" in result.output
     assert "Traceback" not in result.output
+
+
+def start_build(small: Path, out: Path) -> subprocess.Popen[str]:
+    """`riskreport build` of the small folder into `out`, in a process of its own."""
+    command = [sys.executable, "-m", "reporting", "build", str(small), "--period", PERIOD, "--out", str(out)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ | EPOCH)
+
+
+def wait_until_locked(out: Path, build: subprocess.Popen[str]) -> None:
+    """Wait until the build holds the lock of `out`, as the kernel's table of file locks shows."""
+    lock = out / pipeline.LOCK_FILE
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and build.poll() is None:
+        if lock.exists():
+            device, inode = os.stat(lock).st_dev, os.stat(lock).st_ino
+            held = f"{os.major(device):02x}:{os.minor(device):02x}:{inode} "
+            if any(f" {build.pid} " in line and held in line for line in Path("/proc/locks").read_text().splitlines()):
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"the build never held {lock}: {build.communicate()}")
+
+
+def manifest_matches_outputs(out: Path) -> bool:
+    manifest = json.loads((out / f"manifest-{PERIOD}.json").read_text())
+    return all(
+        hashlib.sha256((out / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+        for entry in manifest["outputs"]
+    )
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="reads the kernel's table of file locks (Linux)")
+def test_a_second_build_into_the_same_out_is_refused_while_the_first_runs(
+    small: Path, previous: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    out = copy_of(previous, tmp_path)
+    first = start_build(small, out)
+    try:
+        wait_until_locked(out, first)
+        os.kill(first.pid, signal.SIGSTOP)  # hold the first build inside its lock for as long as the second runs
+        second = start_build(small, out)
+        _, error = second.communicate(timeout=120)
+        assert second.returncode == 1
+        lock = out / ".riskreport.lock"
+        busy = f"Error: --out {out} is in use by another build ({lock} is locked)"
+        assert error == f"{busy}; wait for it to end or choose another folder.\n"
+        assert tree_digest(out) == previous[1] | {".riskreport.lock": hashlib.sha256(b"").hexdigest()}
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    output, error = first.communicate(timeout=300)
+    assert first.returncode == 0, error
+    assert manifest_matches_outputs(out)
+    assert tree_digest(out) == previous[1]  # the same build again: the same bytes, and the lock file removed
+    again = start_build(small, out)
+    _, error = again.communicate(timeout=300)
+    assert again.returncode == 0, error
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="reads the kernel's table of file locks (Linux)")
+def test_a_lock_file_left_by_a_killed_build_does_not_block_the_next(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    killed = start_build(small, out)
+    wait_until_locked(out, killed)
+    killed.kill()
+    killed.communicate(timeout=60)
+    assert (out / pipeline.LOCK_FILE).exists()  # SIGKILL left the lock file behind, but not the lock
+    after = start_build(small, out)
+    _, error = after.communicate(timeout=300)
+    assert after.returncode == 0, error
+    assert manifest_matches_outputs(out)
+    assert not (out / pipeline.LOCK_FILE).exists()

@@ -41,6 +41,8 @@ def submission(tmp_path: Path, edit: None | tuple[str, str] = None, data: bytes 
     return result
 
 
+
+
 @pytest.mark.parametrize(
     ("column", "text", "code"),
     [
@@ -50,7 +52,7 @@ def submission(tmp_path: Path, edit: None | tuple[str, str] = None, data: bytes 
         ("borrowed_usd", "inf", "value-not-number"),
         ("supplied_usd", "-inf", "value-not-number"),
         ("borrowed_usd", "1e308", "value-out-of-range"),
-        ("borrowed_usd", "99999999999999.99", "value-out-of-range"),
+        ("borrowed_usd", "10000000000000.01", "value-out-of-range"),  # a cent above the bound of 10^13 dollars
         ("borrowed_usd", "-0", "value-out-of-range"),
         ("collateral_usd", "-0.00", "value-out-of-range"),
         ("borrowed_usd", '"4,305,434,377.60"', "value-not-number"),
@@ -67,7 +69,12 @@ def test_an_odd_number_gives_a_finding_quoting_it(tmp_path: Path, column: str, t
     assert result.status == "rejected"
     found = [f for f in result.findings if f.code == code and f.column == column]
     assert found, [(f.code, f.column, f.value) for f in result.findings]
-    assert found[0].row == 2 and found[0].value is not None
+    assert (found[0].row, found[0].value) == (2, text.strip('"'))
+
+
+def test_money_at_the_plausible_bound_is_accepted(tmp_path: Path) -> None:
+    result = submission(tmp_path, ("borrowed_usd", "10000000000000.00"))  # 10^13 dollars: at the bound, not over
+    assert [f for f in result.findings if f.column == "borrowed_usd" and f.severity == "error"] == []
 
 
 def test_the_same_odd_numbers_in_a_json_document_give_the_same_findings(tmp_path: Path) -> None:

@@ -140,6 +140,8 @@ LOANS = [
     }
 ]
 
+DEFI_LOAN = {**LOANS[0], "chain": "ethereum", "supplied_usd": "7000000000.00", "funded_onchain_usd": None}
+
 BASES: dict[str, Doc] = {
     "cex": {"submission": HEADER, "tables": EXCHANGE_TABLES},
     "cefi_lender": {
@@ -160,9 +162,7 @@ BASES: dict[str, Doc] = {
             "lei": None,
             "jurisdiction": None,
         },
-        "tables": {
-            "loans": [{**LOANS[0], "chain": "ethereum", "supplied_usd": "7000000000.00", "funded_onchain_usd": None}]
-        },
+        "tables": {"loans": [DEFI_LOAN]},
     },
     "cdp_issuer": {
         "submission": {
@@ -289,6 +289,13 @@ LIQ, OI, INC = "liquidations", "open_interest", "incidents"
 CASES: list[Case] = [
     Case("file-unreadable", "cex", (), ((None, None, None, "file-unreadable"),), raw=b'{"submission": {'),
     Case("file-encoding", "cex", (), ((None, None, None, "file-encoding"),), raw='{"é": 1}'.encode("latin-1")),
+    Case(
+        "json-duplicate-key",
+        "cex",
+        (),
+        ((None, None, None, "json-duplicate-key"),),
+        raw=json.dumps(BASES["cex"]).replace('"tables": {', '"tables": {}, "tables": {', 1).encode(),
+    ),
     _case("table-unknown", "cex", table("trades", []), expect=[("trades", None, None, "table-unknown")]),
     _case("table-missing", "cex", table("collateral", DROP), expect=[("collateral", None, None, "table-missing")]),
     _case("table-empty", "cex", table("collateral", []), expect=[("collateral", None, None, "table-empty")]),
@@ -332,12 +339,33 @@ CASES: list[Case] = [
         cell(LIQ, 0, "position_side", "buy"),
         expect=[(LIQ, 0, "position_side", "value-not-allowed")],
     ),
-    _case("value-pattern", "cex", cell(OI, 0, "base_asset", "btc"), expect=[(OI, 0, "base_asset", "value-pattern")]),
+    _case(
+        "value-pattern", "cex", cell(OI, 0, "base_asset", "BTC-USD"), expect=[(OI, 0, "base_asset", "value-pattern")]
+    ),
+    _case(
+        "ticker-case-variant",
+        "defi_protocol",
+        table(
+            "loans",
+            [
+                {**DEFI_LOAN, "market": "WETH core", "collateral_asset": "WETH"},
+                {**DEFI_LOAN, "market": "weth isolated", "collateral_asset": "weth"},
+                {**DEFI_LOAN, "market": "weth loans", "loan_asset": "weth", "collateral_asset": "USDC"},
+            ],
+        ),
+        expect=[("loans", 1, "collateral_asset", "ticker-case-variant")],
+    ),
     _case(
         "value-too-long",
         "cex",
         cell(INC, 0, "description", "x" * 2001),
         expect=[(INC, 0, "description", "value-too-long")],
+    ),
+    _case(
+        "value-control-character",
+        "cex",
+        cell(INC, 0, "description", "Matching engine halted\x1b[2J"),
+        expect=[(INC, 0, "description", "value-control-character")],
     ),
     _case("value-not-date", "cex", cell(OI, 0, "date", "2025-11-31"), expect=[(OI, 0, "date", "value-not-date")]),
     _case(
@@ -584,6 +612,10 @@ def _restates_unknown(folder: Path) -> Path:
     return _json(folder, "a.json", _restated(BASES["dat"], "11111111-2a4b-4c5d-9e8f-7a6b5c4d3e2f"))
 
 
+def _restates_itself(folder: Path) -> Path:
+    return _json(folder, "a.json", _restated(BASES["dat"], "0d3f6c1e-2a4b-4c5d-9e8f-7a6b5c4d3e2f"))
+
+
 def _many_bad_rows(folder: Path) -> Path:
     doc = copy.deepcopy(BASES["cex"])
     row = doc["tables"]["liquidations"][1]
@@ -641,6 +673,7 @@ FOLDER_CASES: list[Case] = [
         (("submission", None, "entity_id", "entity-period-duplicate"),),
         build=_same_entity_twice,
     ),
+    Case("restates-cycle", "dat", (), (("submission", None, "restates", "restates-cycle"),), build=_restates_itself),
     Case(
         "restates-unknown", "dat", (), (("submission", None, "restates", "restates-unknown"),), build=_restates_unknown
     ),

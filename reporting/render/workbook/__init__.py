@@ -20,8 +20,8 @@ The code. `writer` knows tables, styles, protection and formulas, nothing of the
 cells by column key (`{funding_rate}`, `{OI daily!venue}`), resolved to letters there alone. Each group of
 sheets is a module that declares its sheets as data (`Sheet`: title, columns, a function giving the rows,
 the note shown on README) and its Summary figures (`Figure`: path in the metrics JSON, kind, formula):
-`coverage`, `derivatives`, `lending`, `incidents`, `changes`, `lineage`; `flags` writes the Flags sheet
-from the flag registry, `summary` the Summary sheet, `readme` the README sheet from its template
+`coverage`, `derivatives`, `lending`, `incidents`, `changes`, `history` (the trends), `lineage`; `flags`
+writes the Flags sheet from the flag registry, `summary` the Summary sheet, `readme` the README sheet from its template
 (`templates/workbook_readme.txt`). `render_workbook` below lists the sheets in their order.
 
 To add a sheet: declare a `Sheet` in its group's `SHEETS` (a new group's tuple goes into `DATA_SHEETS`,
@@ -52,9 +52,11 @@ from reporting.render.workbook import (
     coverage,
     derivatives,
     flags,
+    history,
     incidents,
     lending,
     lineage,
+    mechanics,
     readme,
     summary,
 )
@@ -69,8 +71,10 @@ DATA_SHEETS: tuple[Sheet, ...] = (
     *derivatives.OPEN_INTEREST_SHEETS,
     *derivatives.LIQUIDATION_SHEETS,
     *lending.SHEETS,
+    *mechanics.SHEETS,
     *incidents.SHEETS,
     *changes.SHEETS,
+    *history.SHEETS,
 )
 """The sheets holding one table each, in the workbook's order (Liquidations hourly goes after Leverage bands)."""
 HOURLY_AFTER = "Leverage bands"
@@ -120,10 +124,12 @@ def summary_figures(inputs: Inputs) -> list[Figure]:
     """The scalar figures of the metrics JSON, section by section (flags apart: the Flags sheet makes them)."""
     return [
         *derivatives.FIGURES,
+        *mechanics.FIGURES,
         *lending.FIGURES,
         *incidents.FIGURES,
         *coverage.FIGURES,
         *changes.change_figures(inputs.metrics),
+        *history.trend_figures(inputs.metrics),
     ]
 
 
@@ -133,5 +139,6 @@ def breakdown_figures(inputs: Inputs) -> list[Figure]:
     return [
         *derivatives.breakdown_figures(metrics),
         *lending.breakdown_figures(metrics),
+        *mechanics.breakdown_figures(metrics),
         *incidents.breakdown_figures(metrics),
     ]

@@ -12,7 +12,8 @@ from reporting.contract import EXCHANGE_TYPES
 from reporting.metrics.audit import EVENTS_CAP, AuditTables
 from reporting.metrics.derivatives import METHODS, WINDOW_HOURS
 from reporting.metrics.partials import HIGH_LEVERAGE_BANDS
-from reporting.render.workbook.figures import Figure, count_types, exact_sum, gate, keyed_figures
+from reporting.metrics.scenarios import BAND_LOWER_BOUNDS
+from reporting.render.workbook.figures import Figure, count_types, exact_sum, gate, keyed_figures, nullable
 from reporting.render.workbook.inputs import Inputs, dollars, naive_utc_all, text
 from reporting.render.workbook.writer import (
     NOT_AVAILABLE,
@@ -94,7 +95,10 @@ def collateral_rows(inputs: Inputs) -> list[list[Any]]:
 
 def band_rows(inputs: Inputs) -> list[list[Any]]:
     high = Formula("=OR(" + ",".join(f'{{band}}="{band}"' for band in HIGH_LEVERAGE_BANDS) + ")")
-    return [[text(v), text(b), dollars(x), high] for v, b, x in inputs.audit.leverage_band_rows.itertuples(index=False)]
+    return [
+        [text(v), text(b), dollars(x), high, BAND_LOWER_BOUNDS[str(b)]]
+        for v, b, x in inputs.audit.leverage_band_rows.itertuples(index=False)
+    ]
 
 
 def write_hourly(workbook: Workbook, audit: AuditTables) -> None:
@@ -304,6 +308,7 @@ OPEN_INTEREST_SHEETS = (
             Column("band (effective leverage, base_asset ALL)", "text", 16),
             Column("open_interest_usd (USD)", "money"),
             Column("high_leverage (band 25-50 or 50+)", "bool", 16),
+            Column("lower_bound (the band's lowest leverage, for the stress scenarios)", "count", 16),
         ),
         band_rows,
         "open interest by leverage band, whole book (high-leverage share)",
@@ -409,15 +414,11 @@ def _share_of_total(part: str) -> str:
     return f'=IF(OR({_VENUES}=0,N({_TOTAL})=0),"{NOT_AVAILABLE}",{part}/{_TOTAL})'
 
 
-def _nullable(condition: str, formula: str) -> str:
-    return f'=IF({condition},"{NOT_AVAILABLE}",{formula})'
-
-
 def _largest_event(part: str, kind: str, column: str) -> Figure:
     return Figure(
         f"derivatives.largest_liquidation.{part}",
         kind,
-        _nullable(_NO_EVENT, f"INDEX({{Largest by venue!{column}}},{_TOP_EVENT})"),
+        nullable(_NO_EVENT, f"INDEX({{Largest by venue!{column}}},{_TOP_EVENT})"),
     )
 
 
@@ -425,42 +426,42 @@ def _peak_window(part: str, column: str) -> Figure:
     return Figure(
         f"derivatives.peak_24h_liquidations.{part}",
         "money",
-        _nullable(_NO_PEAK, f"INDEX({{Liquidation windows!{column}}},{_BEST})"),
+        nullable(_NO_PEAK, f"INDEX({{Liquidation windows!{column}}},{_BEST})"),
     )
 
 
 FIGURES: tuple[Figure, ...] = (
-    Figure("derivatives.open_interest_usd", "money", _nullable(_NO_OI, f"ROUND(SUM({_OI}),2)")),
-    Figure("derivatives.open_interest_peak_usd", "money", _nullable(_NO_OI, f"ROUND({_PEAK},2)")),
+    Figure("derivatives.open_interest_usd", "money", nullable(_NO_OI, f"ROUND(SUM({_OI}),2)")),
+    Figure("derivatives.open_interest_peak_usd", "money", nullable(_NO_OI, f"ROUND({_PEAK},2)")),
     Figure(
         "derivatives.open_interest_peak_date",
         "date",
-        _nullable(_NO_OI, f"INDEX({{OI daily totals!date}},MATCH({_PEAK},{{OI daily totals!open_interest_usd}},0))"),
+        nullable(_NO_OI, f"INDEX({{OI daily totals!date}},MATCH({_PEAK},{{OI daily totals!open_interest_usd}},0))"),
     ),
     Figure(
         "derivatives.open_interest_hhi",
         "hhi",
-        _nullable(f"OR({_NO_OI},SUM({_OI})=0)", f"10000*SUMPRODUCT({_SHARES},{_SHARES})"),
+        nullable(f"OR({_NO_OI},SUM({_OI})=0)", f"10000*SUMPRODUCT({_SHARES},{_SHARES})"),
     ),
     Figure(
         "derivatives.open_interest_top4_share",
         "share",
-        _nullable(f"OR({_NO_OI},SUM({_OI})=0)", f"({_TOP4})/SUM({_OI})"),
+        nullable(f"OR({_NO_OI},SUM({_OI})=0)", f"({_TOP4})/SUM({_OI})"),
     ),
     Figure(
         "derivatives.funding_rate_8h_oi_weighted",
         "rate",
-        _nullable(f"OR({_VENUES}=0,SUM({_FUNDING_OI})=0)", f"SUM({{Funding!weighted_usd}})/SUM({_FUNDING_OI})"),
+        nullable(f"OR({_VENUES}=0,SUM({_FUNDING_OI})=0)", f"SUM({{Funding!weighted_usd}})/SUM({_FUNDING_OI})"),
     ),
     Figure(
         "derivatives.funding_rate_annualized",
         "share",
-        _nullable(f'{_N}funding_rate_8h_oi_weighted="{NOT_AVAILABLE}"', f"{_N}funding_rate_8h_oi_weighted*3*365"),
+        nullable(f'{_N}funding_rate_8h_oi_weighted="{NOT_AVAILABLE}"', f"{_N}funding_rate_8h_oi_weighted*3*365"),
     ),
     Figure(
         "derivatives.estimated_leverage_ratio",
         "ratio",
-        _nullable(
+        nullable(
             f"OR({_VENUES}=0,SUM({{Collateral!balance_usd}})=0)",
             "SUM({Collateral!open_interest_usd})/SUM({Collateral!balance_usd})",
         ),
@@ -468,7 +469,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure(
         "derivatives.high_leverage_oi_share",
         "share",
-        _nullable(
+        nullable(
             f"OR({_VENUES}=0,SUM({_BANDS_OI})=0)",
             f"SUMPRODUCT({{Leverage bands!high_leverage}}*{_BANDS_OI})/SUM({_BANDS_OI})",
         ),
@@ -484,12 +485,12 @@ FIGURES: tuple[Figure, ...] = (
     Figure(
         "derivatives.liquidations_hhi",
         "hhi",
-        _nullable(
+        nullable(
             f"OR({_VENUES}=0,N({_TOTAL})=0)",
             "10000*SUMPRODUCT({Liquidations by venue!share},{Liquidations by venue!share})",
         ),
     ),
-    Figure("derivatives.largest_liquidation.notional_usd", "money", _nullable(_NO_EVENT, f"MAX({_LARGEST})")),
+    Figure("derivatives.largest_liquidation.notional_usd", "money", nullable(_NO_EVENT, f"MAX({_LARGEST})")),
     _largest_event("venue", "text", "venue"),
     _largest_event("symbol", "text", "symbol"),
     _largest_event("base_asset", "text", "base_asset"),
@@ -498,14 +499,14 @@ FIGURES: tuple[Figure, ...] = (
     Figure(
         "derivatives.peak_24h_liquidations.start",
         "datetime",
-        _nullable(_NO_PEAK, f"INDEX({{Liquidation windows!window_start}},{_BEST})"),
+        nullable(_NO_PEAK, f"INDEX({{Liquidation windows!window_start}},{_BEST})"),
     ),
     Figure(
         "derivatives.peak_24h_liquidations.end",
         "datetime",
-        _nullable(_NO_PEAK, f"INDEX({{Liquidation windows!window_end}},{_BEST})"),
+        nullable(_NO_PEAK, f"INDEX({{Liquidation windows!window_end}},{_BEST})"),
     ),
-    Figure("derivatives.peak_24h_liquidations.total_usd", "money", _nullable(_NO_PEAK, f"MAX({_WINDOWS})")),
+    Figure("derivatives.peak_24h_liquidations.total_usd", "money", nullable(_NO_PEAK, f"MAX({_WINDOWS})")),
     _peak_window("long_usd", "long_24h_usd"),
     _peak_window("short_usd", "short_24h_usd"),
     *(

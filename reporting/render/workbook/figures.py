@@ -41,6 +41,10 @@ class Figure:
 
     @property
     def parts(self) -> tuple[str, ...]:
+        if self.path.startswith("trends."):
+            # The trends section is keyed by the dotted path of each figure: trends.<path>.<mom|qoq|yoy>.
+            figure, _, part = self.path.removeprefix("trends.").rpartition(".")
+            return ("trends", figure, part, *self.entry)
         return (*self.path.split("."), *self.entry)
 
     @property
@@ -75,6 +79,11 @@ def name_of(path: str) -> str:
 def gate(count: str, formula: str) -> str:
     """The formula, or n/a when `count` (how many entities report the figure) is 0."""
     return f'=IF({count}=0,"{NOT_AVAILABLE}",{formula})'
+
+
+def nullable(condition: str, formula: str) -> str:
+    """The formula, or n/a when `condition` holds (the figure cannot be computed)."""
+    return f'=IF({condition},"{NOT_AVAILABLE}",{formula})'
 
 
 def count_types(types: Iterable[str]) -> str:

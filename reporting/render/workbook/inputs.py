@@ -11,6 +11,7 @@ import pandas as pd
 
 from reporting.metrics.audit import AuditTables
 from reporting.render.model import Report
+from reporting.render.xlsx import cell_text
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def naive_utc(value: object) -> datetime | None:
 
 
 def text(value: object) -> str | None:
-    """A value as a text cell, None when missing."""
+    """A value as a text cell, None when missing; what XML cannot hold is escaped (`cell_text`)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    return str(value)
+    return cell_text(str(value))

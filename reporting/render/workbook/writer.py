@@ -25,6 +25,8 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reporting.render.xlsx import cell_text
+
 NOT_AVAILABLE = "n/a"
 FORMATS = {
     "money": "$ #,##0.00",
@@ -212,7 +214,10 @@ def column_styles(sheet: Worksheet, kinds: Sequence[str]) -> list[StyleArray | N
 
 
 def cell(sheet: Worksheet, value: Any, style: StyleArray | None) -> Cell:
-    """A cell of `sheet` holding the value; a str that is not a `Formula` stays text whatever it starts with."""
+    """A cell of `sheet` holding the value; a str that is not a `Formula` stays text whatever it starts with, with
+    what XML cannot hold escaped (`cell_text`)."""
+    if isinstance(value, str) and not isinstance(value, Formula):
+        value = cell_text(value)
     made = Cell(sheet, value=value, style_array=style)
     set_type(made, value)
     return made
