@@ -2,7 +2,9 @@
 
 A build holds the month's lock while it reads the month folder, so that an upload put in force meanwhile
 waits for it and the build sees each entity's submission in force exactly once. Its outputs go to the
-portal's reports folder, with the prior month's submissions folder as `--prior` when there is one.
+portal's reports folder, and it is recorded in the history store there (`DIR/reports/history.sqlite`), from
+which come the report's trends and, when the previous month was built here, its prior; otherwise the
+previous month's submissions folder is the prior, when there is one.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from reporting import pipeline
 from reporting.config import ConfigError
+from reporting.history import DEFAULT_FILE, HistoryError
 from reporting.portal.store import Store
 
 State = Literal["running", "done", "failed"]
@@ -53,6 +56,7 @@ class Builds:
     def __init__(self, store: Store, out: Path, register: Path):
         self.store = store
         self.out = out
+        self.history = out / DEFAULT_FILE
         self.register = register
         self.jobs: dict[str, BuildJob] = {}
         self.lock = threading.Lock()
@@ -72,9 +76,42 @@ class Builds:
         found = [job for job in self.jobs.values() if job.period == period]
         return found[-1] if found else None
 
+    def built_periods(self) -> list[str]:
+        """The months recorded in the history of the portal's builds, newest first."""
+        from reporting.history.store import history_exists, open_history
+
+        if not history_exists(self.history):
+            return []
+        with open_history(self.history, create=False) as history:
+            return sorted(set(history.list_builds()["period"]), reverse=True)
+
+    def recorded_trends(self, period: str) -> dict[str, Any]:
+        """The trends section of the month's latest build in the history (empty when it was never built)."""
+        from reporting.history.store import history_exists, open_history
+
+        if not history_exists(self.history):
+            return {}
+        with open_history(self.history, create=False) as history:
+            metrics = history.latest_metrics(period)
+        return {} if metrics is None else dict(metrics.get("trends") or {})
+
+    def prior_folder(self, period: str) -> Path | None:
+        """The previous month's submissions folder, as the build's prior, unless the history holds a build of
+        that month (the build then takes the prior from the history, as it was reported); None without either."""
+        from reporting.history.store import history_exists, open_history
+
+        previous = pipeline.previous_period(period)
+        folder = self.store.root / previous
+        if not folder.is_dir():
+            return None
+        if history_exists(self.history):
+            with open_history(self.history, create=False) as history:
+                if history.latest_metrics(previous) is not None:
+                    return None
+        return folder
+
     def _run(self, job: BuildJob) -> None:
         month = self.store.root / job.period
-        prior = self.store.root / pipeline.previous_period(job.period)
 
         def progress(paths: Iterable[Path]) -> Iterator[Path]:
             listed = list(paths)
@@ -92,11 +129,12 @@ class Builds:
                     month,
                     job.period,
                     self.out,
-                    prior=prior if prior.is_dir() else None,
+                    prior=self.prior_folder(job.period),
+                    history=self.history,
                     limits=self.store.limits,
                     progress=progress,
                 )
-        except (pipeline.BuildError, ConfigError, OSError) as error:
+        except (pipeline.BuildError, ConfigError, HistoryError, OSError) as error:
             job.state, job.stage, job.message = "failed", "Failed", str(error)
             return
         except Exception as error:  # a fault of the program: shown on the page rather than lost with the thread

@@ -6,7 +6,6 @@ first and answers 404 for another firm's, as the API does.
 
 from __future__ import annotations
 
-import json
 import re
 import tempfile
 from collections import defaultdict
@@ -21,20 +20,13 @@ from starlette.routing import Route
 
 from reporting.contract import TABLES_BY_ENTITY
 from reporting.findings import CATALOGUE
+from reporting.metrics.trends import TREND_PATHS
 from reporting.portal.access import check_csrf, current_user, portal_of, receive_upload
 from reporting.portal.store import PERIOD, Upload
 from reporting.portal.users import User, authenticate
+from reporting.render.trends import TREND_FIGURES
 
 REPORT_FILE = re.compile(r"(report|metrics|validation|manifest)-[0-9]{4}-[0-9]{2}\.(pdf|xlsx|json)")
-TREND_FIGURES = [
-    ("Open interest", "derivatives.open_interest_usd", "money"),
-    ("Liquidations", "derivatives.liquidations_total_usd", "money"),
-    ("Estimated leverage ratio", "derivatives.estimated_leverage_ratio", "ratio"),
-    ("Crypto-collateralized debt", "lending.total_industry_debt_usd", "money"),
-    ("Onchain share of lending", "lending.onchain_share", "share"),
-    ("Incidents", "incidents.total", "count"),
-]
-"""The headline figures of the trends page: label, dotted path in the metrics JSON, format."""
 
 
 def signed_in(request: Request, role: str | None = None) -> User:
@@ -193,19 +185,32 @@ async def report_file(request: Request) -> Response:
 async def trends(request: Request) -> Response:
     signed_in(request, "supervisor")
     portal = portal_of(request)
-    built = sorted(portal.builds.out.glob("metrics-*.json")) if portal.builds.out.is_dir() else []
-    columns = [(path.stem.removeprefix("metrics-"), json.loads(path.read_text(encoding="utf-8"))) for path in built]
+    built = await run_in_threadpool(portal.builds.built_periods)
+    period = request.query_params.get("period") or next(iter(built), "")
+    if period and not PERIOD.fullmatch(period):
+        raise HTTPException(400, "Give the period as YYYY-MM, e.g. 2025-11.")
+    recorded = await run_in_threadpool(portal.builds.recorded_trends, period) if period in built else {}
+    return portal.render(request, "trends.html", period=period, built=built, **trends_view(recorded))
+
+
+def trends_view(recorded: dict[str, Any]) -> dict[str, Any]:
+    """The table of the trends page from a build's trends section: each figure over the months built, then its
+    changes over 1, 3 and 12 months and its record, as in the report's trends chapter."""
+    if not recorded:
+        return {"months": [], "rows": []}
+    series = {path: recorded[path]["series"] for path in TREND_PATHS if path in recorded}
+    periods = [point["period"] for point in next(iter(series.values()))]
+    shown = [i for i in range(len(periods)) if any(points[i]["value"] is not None for points in series.values())]
     rows = [
-        {"label": label, "kind": kind, "values": [_dotted(metrics, dotted) for _, metrics in columns]}
-        for label, dotted, kind in TREND_FIGURES
+        {
+            "label": TREND_FIGURES[path][0],
+            "kind": TREND_FIGURES[path][1],
+            "values": [points[i]["value"] for i in shown],
+            **{key: recorded[path][key] for key in ("mom", "qoq", "yoy", "record")},
+        }
+        for path, points in series.items()
     ]
-    return portal.render(request, "trends.html", periods=[period for period, _ in columns], rows=rows)
-
-
-def _dotted(data: dict[str, Any], dotted: str) -> Any:
-    for key in dotted.split("."):
-        data = data.get(key) if isinstance(data, dict) else None  # type: ignore[assignment]
-    return data
+    return {"months": [periods[i] for i in shown], "rows": rows}
 
 
 routes = [
