@@ -463,6 +463,76 @@ def sample(period: str, out: Path, seed: int, liquidations: int, register_out: P
         click.echo(write_register(register_out))
 
 
+@cli.command()
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The submissions root: one YYYY-MM folder per month, as build and backfill read it.",
+)
+@click.option(
+    "--register",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The register of expected filers (CSV, or an .xlsx with a sheet 'register').",
+)
+@click.option(
+    "--users", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The users file (users add)."
+)
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A thresholds TOML file; its [limits] table sets the limits on uploaded files.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="The port to listen on.")
+@click.option("--https-only", is_flag=True, help="Mark the session cookie Secure (behind an HTTPS proxy).")
+def serve(root: Path, register: Path, users: Path, config: Path | None, host: str, port: int, https_only: bool) -> None:
+    """Run the submission portal: firms upload and fix their submissions, supervisors watch and build the month."""
+    import uvicorn
+
+    from reporting.config import ConfigError, load_limits
+    from reporting.portal.app import create_app
+    from reporting.portal.users import UsersError, load_users
+
+    try:
+        limits = load_limits(config)
+        load_users(users)
+    except (ConfigError, UsersError) as error:
+        raise click.ClickException(str(error)) from None
+    root.mkdir(parents=True, exist_ok=True)
+    app = create_app(root, register, users, limits, https_only=https_only)
+    click.echo(f"riskreport portal on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@cli.group()
+def users() -> None:
+    """Manage the portal's users and their API tokens."""
+
+
+@users.command("add")
+@click.option(
+    "--users", "users_file", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The users file."
+)
+@click.option("--name", required=True, help="Who the user is, as shown on the pages.")
+@click.option("--role", type=click.Choice(["firm", "supervisor"]), required=True, help="A firm's user or a supervisor.")
+@click.option("--entity", "entity", metavar="ENTITY_ID", help="For a firm: the entity_id it submits for.")
+def users_add(users_file: Path, name: str, role: str, entity: str | None) -> None:
+    """Add a user and print its new API token, once, alone on standard output.
+
+    The users file keeps only a salted scrypt hash of the token. The same token signs in to the pages.
+    """
+    from reporting.portal.users import UsersError, add_user
+
+    try:
+        token = add_user(users_file, name, role, entity)  # type: ignore[arg-type]
+    except UsersError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Added {role} user {name!r} to {users_file}; its token (shown only now) follows.", err=True)
+    click.echo(token)
+
+
 def main() -> None:
     """Entry point: environment faults become one clear line and exit code 1."""
     try:

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import IO
 
 import openpyxl
 import pyarrow as pa
@@ -46,28 +47,34 @@ EXACT_INTEGER_FLOAT = 2.0**53
 Row = tuple[object, ...]
 
 
-def zip_finding(data: bytes, file: str, limits: Limits) -> Finding | None:
+ZIP_CONTAINERS = {"workbook": "an .xlsx workbook", "zip": "a zip archive"}
+"""What a zip file was sent as, for the findings' messages: a workbook, or a zip of a folder submission."""
+
+
+def zip_finding(data: bytes | IO[bytes], file: str, limits: Limits, container: str = "workbook") -> Finding | None:
     """A finding when the bytes are not a zip archive or would expand too far; None when safe to open.
 
     The expansion is judged on the sizes the archive declares: Python's zipfile never returns more
     than the declared size of a member, so a member cannot lie its way past the check. Each member is
     judged on its own, so that stored random bytes beside a bomb cannot dilute the ratio; a member of
-    up to SMALL_MEMBER_BYTES expands as it may.
+    up to SMALL_MEMBER_BYTES expands as it may. `data` is the file's bytes or an open binary file;
+    `container` names what it was sent as (see ZIP_CONTAINERS).
     """
+    what = "workbook" if container == "workbook" else "archive"
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
             members = archive.infolist()
     except Exception as error:  # a malformed archive fails inside zipfile in many ways; all mean "unreadable"
-        return Finding("file-unreadable", file, message=f"The file is not an .xlsx workbook: {error}.")
+        return Finding("file-unreadable", file, message=f"The file is not {ZIP_CONTAINERS[container]}: {error}.")
     expanded = sum(member.file_size for member in members)
     if expanded > limits.max_xlsx_uncompressed_bytes:
-        message = f"The workbook expands to {expanded:,} bytes; the limit is {limits.max_xlsx_uncompressed_bytes:,}."
+        message = f"The {what} expands to {expanded:,} bytes; the limit is {limits.max_xlsx_uncompressed_bytes:,}."
         return Finding("file-zip-bomb", file, message=message)
     for member in members:
         if member.file_size > max(member.compress_size * limits.max_xlsx_zip_ratio, SMALL_MEMBER_BYTES):
             ratio = member.file_size / member.compress_size if member.compress_size else float("inf")
             message = (
-                f"The workbook's part {member.filename!r} expands {ratio:,.0f} times its compressed size; "
+                f"The {what}'s part {member.filename!r} expands {ratio:,.0f} times its compressed size; "
                 f"the limit is {limits.max_xlsx_zip_ratio:,.0f}."
             )
             return Finding("file-zip-bomb", file, message=message)

@@ -145,3 +145,8 @@ FILTERS: dict[str, Callable[[Any], str]] = {
     "label": format_label,
 }
 """The Jinja filters of the report templates, by name."""
+
+
+def figure_filter(value: Any, kind: str) -> str:
+    """`{{ value | figure("money") }}`: format a value with the filter named by the view."""
+    return FILTERS[kind](value)

@@ -36,7 +36,7 @@ from reporting.contract import EXCHANGE_TYPES, compute_period_bounds
 from reporting.findings import CATALOGUE
 from reporting.metrics.flags import FLAGS, flag_definition
 from reporting.render import charts
-from reporting.render.format import FILTERS, format_shortened
+from reporting.render.format import FILTERS, figure_filter, format_shortened
 from reporting.render.mechanics import (
     build_cascade,
     build_collateral_margin,
@@ -118,11 +118,6 @@ class PackageLoader(BaseLoader):
         if not template.endswith(".html") or "/" in template or not resource.is_file():
             raise TemplateNotFound(template)
         return resource.read_text(encoding="utf-8"), template, lambda: True
-
-
-def figure_filter(value: Any, kind: str) -> str:
-    """`{{ value | figure("money") }}`: format a value with the filter named by the view."""
-    return FILTERS[kind](value)
 
 
 @cache
