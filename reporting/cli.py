@@ -473,8 +473,10 @@ def sample(period: str, out: Path, seed: int, liquidations: int, register_out: P
 @click.option(
     "--register",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    callback=_register,
     required=True,
-    help="The register of expected filers (CSV, or an .xlsx with a sheet 'register').",
+    metavar="FILE",
+    help="The register of expected filers (a CSV file, or an .xlsx workbook with a sheet 'register').",
 )
 @click.option(
     "--users", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The users file (users add)."
@@ -487,7 +489,9 @@ def sample(period: str, out: Path, seed: int, liquidations: int, register_out: P
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="The port to listen on.")
 @click.option("--https-only", is_flag=True, help="Mark the session cookie Secure (behind an HTTPS proxy).")
-def serve(root: Path, register: Path, users: Path, config: Path | None, host: str, port: int, https_only: bool) -> None:
+def serve(
+    root: Path, register: Register, users: Path, config: Path | None, host: str, port: int, https_only: bool
+) -> None:
     """Run the submission portal: firms upload and fix their submissions, supervisors watch and build the month."""
     import uvicorn
 

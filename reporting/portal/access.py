@@ -29,13 +29,12 @@ from reporting.portal.users import User, authenticate, load_users
 
 @dataclass(frozen=True)
 class Portal:
-    """What the routes need: the store of uploads, builds, boards, the users file, the register and the limits."""
+    """What the routes need: the store of uploads, builds, boards, the users file and the limits."""
 
     store: Store
     builds: Builds
     boards: Boards
     users_path: Path
-    register: Path
     limits: Limits
     templates: Environment
 

@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reporting.ingest.model import Limits
+from reporting.ingest.register import Register
 from reporting.portal import api, pages
 from reporting.portal.access import Portal, portal_of
 from reporting.portal.board import Boards
@@ -127,7 +128,7 @@ def portal_templates() -> Environment:
 
 def create_app(
     root: Path,
-    register: Path,
+    register: Register,
     users_path: Path,
     limits: Limits | None = None,
     https_only: bool = False,
@@ -135,13 +136,12 @@ def create_app(
 ) -> Starlette:
     """The portal over the submissions root `root`; build outputs go to `root/reports`."""
     limits = limits or Limits()
-    store = Store(root, limits)
+    store = Store(root, limits, register)
     portal = Portal(
         store=store,
-        builds=Builds(store, root / "reports", register),
+        builds=Builds(store, root / "reports"),
         boards=Boards(store),
         users_path=users_path,
-        register=register,
         limits=limits,
         templates=portal_templates(),
     )

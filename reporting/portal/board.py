@@ -1,32 +1,36 @@
-"""A month's filing board: every submission in the month folder, as `riskreport validate` sees it for that month.
+"""A month's filing board: every entity the register expects or that submitted, with its filing status.
 
-The board validates the folder that `build` reads, with the same pipeline, so that it shows what the build
-will show, whether a submission came through the portal or was put there by hand. The result is kept
-until an entry of the month folder changes (the portal replaces whole entries, so each upload put in
-force changes the folder).
+The board validates the month folder that `build` reads, with the register, by the same pipeline, and takes
+each entity's status (on time, late, rejected, missing), due date and counts from the filing records that the
+feedback letters use, so that it shows what the build and the letters will show, whether a submission came
+through the portal or was put in the folder by hand. The result is kept until an entry of the month folder
+changes (the portal replaces whole entries, so each upload put in force changes the folder).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from reporting import pipeline
+from reporting.metrics.record import compute_period_records
 from reporting.portal.store import Store
-from reporting.render.validation import validation_to_dict
 
 
 @dataclass(frozen=True)
 class BoardRow:
-    """One submission of the month: whose, its status and findings, and its upload when it came through the portal."""
+    """One entity of the month: its filing, the counts of its submissions' findings, and its upload in force."""
 
-    entity_id: str | None
+    entity_id: str
     entity_name: str | None
-    source: str
-    status: str
+    expected: bool
+    filing_status: str
+    due: str
     submitted_at: str | None
+    days_late: int | None
+    submissions: int
     errors: int
     warnings: int
     upload_id: str | None
@@ -34,25 +38,19 @@ class BoardRow:
 
 @dataclass(frozen=True)
 class Board:
+    """The rows by entity, and the entries of the folder whose header names no entity (they are rejected)."""
+
     period: str
     rows: list[BoardRow]
+    unidentified: list[str]
 
     def to_api(self) -> dict[str, Any]:
         return {
             "period": self.period,
-            "submissions": [
-                {
-                    "entity_id": row.entity_id,
-                    "entity_name": row.entity_name,
-                    "source": row.source,
-                    "status": row.status,
-                    "submitted_at": row.submitted_at,
-                    "errors": row.errors,
-                    "warnings": row.warnings,
-                    "id": row.upload_id,
-                }
-                for row in self.rows
-            ],
+            "entities": {
+                row.entity_id: {k: v for k, v in asdict(row).items() if k != "entity_id"} for row in self.rows
+            },
+            "unidentified": self.unidentified,
         }
 
 
@@ -71,32 +69,37 @@ class Boards:
             kept = self.kept.get(period)
         if kept is not None and kept[0] == state:
             return kept[1]
-        board = Board(period, self._rows(month, period) if month.is_dir() else [])
+        board = self._board(month, period)
         with self.lock:
             self.kept[period] = (state, board)
         return board
 
-    def _rows(self, month: Path, period: str) -> list[BoardRow]:
-        submissions = pipeline.run_validation(month, period, self.store.limits)
-        shown_all: list[dict[str, Any]] = validation_to_dict(submissions)["submissions"]  # type: ignore[assignment]
+    def _board(self, month: Path, period: str) -> Board:
+        register = self.store.register
+        submissions = (
+            pipeline.run_validation(month, period, self.store.limits, register=register) if month.is_dir() else []
+        )
+        names = {s.header.entity_id: s.header.entity_name for s in submissions if s.header is not None}
+        expected = {entry.entity_id for entry in register.expected(period)}
         rows = []
-        for validated, shown in zip(submissions, shown_all, strict=True):
-            entity_id = shown["entity_id"]
-            in_force = self.store.in_force_id(period, entity_id) if isinstance(entity_id, str) else None
-            came_through_portal = in_force is not None and Path(validated.source).stem == entity_id
+        for entity_id, record in compute_period_records(period, submissions, register).items():
+            entry = register.find(entity_id)
             rows.append(
                 BoardRow(
                     entity_id=entity_id,
-                    entity_name=shown["entity_name"],
-                    source=validated.source,
-                    status=validated.status,
-                    submitted_at=validated.header_values.get("submitted_at"),
-                    errors=validated.errors,
-                    warnings=validated.warnings,
-                    upload_id=in_force if came_through_portal else None,
+                    entity_name=entry.entity_name if entry is not None else names.get(entity_id),
+                    expected=entity_id in expected,
+                    filing_status=record.status,
+                    due=record.due,
+                    submitted_at=record.submitted_at,
+                    days_late=record.days_late,
+                    submissions=record.submissions,
+                    errors=record.errors,
+                    warnings=record.warnings,
+                    upload_id=self.store.in_force_id(period, entity_id),
                 )
             )
-        return rows
+        return Board(period, rows, [s.source for s in submissions if s.header is None])
 
 
 def _folder_state(month: Path) -> object:

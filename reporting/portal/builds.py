@@ -53,11 +53,10 @@ class BuildJob:
 class Builds:
     """The builds of this portal process, by id; one running build per month at a time."""
 
-    def __init__(self, store: Store, out: Path, register: Path):
+    def __init__(self, store: Store, out: Path):
         self.store = store
         self.out = out
         self.history = out / DEFAULT_FILE
-        self.register = register
         self.jobs: dict[str, BuildJob] = {}
         self.lock = threading.Lock()
 
@@ -133,6 +132,7 @@ class Builds:
                     history=self.history,
                     limits=self.store.limits,
                     progress=progress,
+                    register=self.store.register,
                 )
         except (pipeline.BuildError, ConfigError, HistoryError, OSError) as error:
             job.state, job.stage, job.message = "failed", "Failed", str(error)

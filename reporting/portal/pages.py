@@ -1,7 +1,7 @@
 """The portal's pages: sign-in; a firm's uploads and findings; a supervisor's board, builds, reports and trends.
 
-A firm's pages show only its own entity's uploads: every page that shows an upload looks up its entity
-first and answers 404 for another firm's, as the API does.
+A firm's pages show only its own entity's uploads and letters: every page that shows an upload looks up its
+entity first and answers 404 for another firm's, as the API does, and a letter is always the firm's own.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from reporting import pipeline
 from reporting.contract import TABLES_BY_ENTITY
 from reporting.findings import CATALOGUE
 from reporting.metrics.trends import TREND_PATHS
 from reporting.portal.access import check_csrf, current_user, portal_of, receive_upload
-from reporting.portal.store import PERIOD, Upload
+from reporting.portal.store import PERIOD, Store, Upload
 from reporting.portal.users import User, authenticate
 from reporting.render.trends import TREND_FIGURES
 
@@ -118,6 +119,41 @@ async def template(request: Request) -> Response:
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="template-{entity_type}.xlsx"'},
     )
+
+
+async def letter(request: Request) -> Response:
+    """The firm's feedback letter for a month, rendered now from the month folder and the register."""
+    user = signed_in(request, "firm")
+    period = request.path_params["period"]
+    if not PERIOD.fullmatch(period):
+        raise HTTPException(404, "No such month.")
+    assert user.entity is not None  # a firm user always reports for an entity
+    try:
+        data = await run_in_threadpool(feedback_letter, portal_of(request).store, period, user.entity)
+    except pipeline.BuildError as error:
+        raise HTTPException(404, str(error)) from None
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="letter-{period}-{user.entity}.pdf"'},
+    )
+
+
+def feedback_letter(store: Store, period: str, entity_id: str) -> bytes:
+    """`riskreport letter --entity ENTITY --period PERIOD` of the month folder, as bytes."""
+    month = store.root / period
+    with tempfile.TemporaryDirectory() as folder:
+        empty = Path(folder) / "empty"
+        empty.mkdir()
+        (written,) = pipeline.run_letters(
+            month if month.is_dir() else empty,
+            period,
+            Path(folder) / "letters",
+            entities=[entity_id],
+            register=store.register,
+            limits=store.limits,
+        )
+        return written.read_bytes()
 
 
 def blank_template(entity_type: str) -> bytes:
@@ -221,6 +257,7 @@ routes = [
     Route("/upload", upload, methods=["POST"]),
     Route("/submissions/{id}", submission),
     Route("/template/{entity_type}.xlsx", template),
+    Route("/letter/{period}.pdf", letter),
     Route("/supervisor", supervisor_home),
     Route("/supervisor/build", start_build, methods=["POST"]),
     Route("/supervisor/builds/{id}", build_progress),

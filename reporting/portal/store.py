@@ -36,6 +36,7 @@ from reporting import pipeline
 from reporting.findings import Finding
 from reporting.ingest.archive import unpack_folder_zip
 from reporting.ingest.model import Limits
+from reporting.ingest.register import Register
 from reporting.portal.users import ENTITY_ID, User
 from reporting.render.validation import validation_to_dict
 from reporting.validate.folder import reject_unrecognised
@@ -80,11 +81,12 @@ class Upload:
 
 
 class Store:
-    """The uploads of one portal root."""
+    """The uploads of one portal root, validated with the register of expected filers."""
 
-    def __init__(self, root: Path, limits: Limits):
+    def __init__(self, root: Path, limits: Limits, register: Register):
         self.root = root
         self.limits = limits
+        self.register = register
         self.portal = root / PORTAL
         for folder in ("uploads", "staging", "in-force", "locks"):
             (self.portal / folder).mkdir(parents=True, exist_ok=True)
@@ -153,7 +155,7 @@ class Store:
                 return path, reject_unrecognised(finding)
             path.unlink()
             path = folder
-        (validated,) = pipeline.run_validation(path, None, self.limits)
+        (validated,) = pipeline.run_validation(path, None, self.limits, register=self.register)
         return path, validated
 
     def _put_in_force(self, upload: Upload, kept: Path) -> bool:

@@ -18,10 +18,19 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from reporting.ingest.model import Limits
+from reporting.ingest.register import read_register
 from reporting.portal.app import create_app
 from reporting.portal.users import add_user
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "2025-11"
+
+
+REGISTER = """entity_id,entity_name,entity_type,expected_from,expected_to,due_day
+kestrel-markets,Kestrel Markets,cex,2024-01,,
+orbital-holdings,Orbital Holdings plc,dat,2024-01,,3
+pinecrest-perps,Pinecrest Perps,dex,2024-01,,
+"""
+"""Three expected filers: Orbital is due on the 3rd (the sample's Orbital files on 4 December: late)."""
 
 
 @dataclass
@@ -44,9 +53,9 @@ def make_portal(tmp_path: Path, limits: Limits | None = None) -> Portal:
         "supervisor": add_user(users, "Supervision desk", "supervisor", None),
     }
     register = tmp_path / "register.csv"
-    register.write_text("entity_id,entity_name,entity_type,expected_from,expected_to,due_day\n", encoding="utf-8")
+    register.write_text(REGISTER, encoding="utf-8")
     root = tmp_path / "root"
-    return Portal(root=root, app=create_app(root, register, users, limits), **tokens)
+    return Portal(root=root, app=create_app(root, read_register(register), users, limits), **tokens)
 
 
 @pytest.fixture

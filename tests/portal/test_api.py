@@ -74,13 +74,20 @@ def test_a_submission_is_seen_by_its_firm_and_supervisors_only(portal: Portal) -
     assert client.get(path).status_code == 401
 
 
-def test_the_period_status_is_for_supervisors_only(portal: Portal) -> None:
+def test_the_period_status_is_for_supervisors_only_and_gives_every_register_entitys_filing(portal: Portal) -> None:
     upload(portal, portal.orbital, "orbital.xlsx", (SAMPLE / "orbital-holdings.xlsx").read_bytes())
+    bad = upload(portal, portal.kestrel, "kestrel.json", json_submission("kestrel-markets", 1, "-5")).json()
     client = portal.client()
     assert client.get("/api/v1/periods/2025-11/status", headers=bearer(portal.orbital)).status_code == 403
     status = client.get("/api/v1/periods/2025-11/status", headers=bearer(portal.supervisor)).json()
-    (row,) = status["submissions"]
-    assert (row["entity_id"], row["status"], row["source"]) == ("orbital-holdings", "accepted", "orbital-holdings.xlsx")
+    entities = status["entities"]
+    filing = {entity: (row["filing_status"], row["due"], row["days_late"]) for entity, row in entities.items()}
+    assert filing == {
+        "kestrel-markets": ("rejected", "2025-12-15", None),
+        "orbital-holdings": ("late", "2025-12-03", 1),  # due by 24:00 on the 3rd, sent at 09:52 on the 4th
+        "pinecrest-perps": ("missing", "2025-12-15", None),
+    }
+    assert status["entities"]["kestrel-markets"]["upload_id"] == bad["id"]
     assert client.get("/api/v1/periods/2025-13/status", headers=bearer(portal.supervisor)).status_code == 400
 
 
@@ -217,6 +224,5 @@ def test_a_rejected_upload_is_in_force_while_no_accepted_one_is(portal: Portal) 
     assert bad["status"] == "rejected"
     assert (portal.root / "2025-11" / "orbital-holdings.json").is_file()
     status = portal.client().get("/api/v1/periods/2025-11/status", headers=bearer(portal.supervisor)).json()
-    assert [(row["entity_id"], row["status"], row["id"]) for row in status["submissions"]] == [
-        ("orbital-holdings", "rejected", bad["id"])
-    ]
+    orbital = status["entities"]["orbital-holdings"]
+    assert (orbital["filing_status"], orbital["upload_id"]) == ("rejected", bad["id"])

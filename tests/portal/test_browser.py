@@ -145,8 +145,9 @@ def test_a_supervisor_builds_the_month_from_the_board_and_sees_the_report_appear
     assert sent.status_code == 201
     sign_in(browser, base, portal.supervisor)
     browser.get(f"{base}/supervisor?period=2025-11")
-    board = browser.find_element(By.ID, "board").text
-    assert "orbital-holdings" in board and "accepted" in board
+    rows = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#board tbody tr")]
+    assert [row.split()[0] for row in rows] == ["kestrel-markets", "orbital-holdings", "pinecrest-perps"]
+    assert "late 2025-12-03" in rows[1] and "missing 2025-12-15" in rows[2] and "missing" in rows[0]
     browser.find_element(By.CSS_SELECTOR, "#build-form button").click()
     WebDriverWait(browser, 5 * WAIT).until(
         expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "#report-files a[href$='.pdf']"))

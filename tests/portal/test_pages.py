@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
+from pypdf import PdfReader
 from starlette.testclient import TestClient
 
 from tests.portal.conftest import SAMPLE, Portal, bearer, json_submission
@@ -128,3 +130,21 @@ def test_a_users_file_gone_bad_gives_a_clear_error(portal: Portal, tmp_path: Pat
     answer = portal.client().get("/api/v1/periods/2025-11/status", headers=bearer(portal.supervisor))
     assert answer.status_code == 500 and "its users file cannot be read" in answer.json()["error"]
     assert str(tmp_path) not in page.text + answer.text
+
+
+def test_a_firm_downloads_its_own_feedback_letter_and_no_one_elses(portal: Portal) -> None:
+    client = portal.client()
+    for token, name, data in [
+        (portal.kestrel, "kestrel.json", json_submission("kestrel-markets", 1, "-5")),
+        (portal.orbital, "orbital.xlsx", (SAMPLE / "orbital-holdings.xlsx").read_bytes()),
+    ]:
+        assert client.post("/api/v1/submissions", headers=bearer(token), files={"file": (name, data)}).is_success
+    orbital = signed_in(portal, portal.orbital)
+    assert 'href="/letter/2025-11.pdf"' in orbital.get("/firm").text
+    answer = orbital.get("/letter/2025-11.pdf")
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(answer.content)).pages)
+    assert "Orbital Holdings" in text and "late" in text.lower()
+    assert "kestrel" not in text.lower() and "pinecrest" not in text.lower()
+    assert orbital.get("/letter/2025-13.pdf").status_code == 404
+    assert signed_in(portal, portal.supervisor).get("/letter/2025-11.pdf").status_code == 403
