@@ -352,6 +352,12 @@ def _history_faults() -> Iterator[None]:
 @click.option("--all", "every", is_flag=True, help="One letter per firm: every firm expected or that submitted.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for the letters.")
 @REGISTER
+@click.option(
+    "--history",
+    metavar="PATH|URL",
+    help="The history of builds (an SQLite file or a PostgreSQL URL), only read: the 12-month record counts the "
+    "earlier periods built there. Without it, the record holds this period only.",
+)
 @click.option("--authority", default="Supervisory Authority", show_default=True, help="The issuing authority.")
 @click.option("--classification", default="RESTRICTED", show_default=True, help="The letters' marking.")
 @JOBS
@@ -362,6 +368,7 @@ def letter(
     every: bool,
     out: Path,
     register: Register | None,
+    history: str | None,
     authority: str,
     classification: str,
     jobs: int,
@@ -379,15 +386,17 @@ def letter(
         raise click.UsageError("Give --entity ID (one or more) or --all.")
     presentation = ReportOptions(classification=classification, authority=authority)
     try:
-        written = pipeline.run_letters(
-            submissions,
-            period,
-            out,
-            entities=None if every else list(entities),
-            register=register,
-            presentation=presentation,
-            jobs=jobs,
-        )
+        with _history_faults():
+            written = pipeline.run_letters(
+                submissions,
+                period,
+                out,
+                entities=None if every else list(entities),
+                register=register,
+                presentation=presentation,
+                jobs=jobs,
+                history=history,
+            )
     except pipeline.BuildError as error:
         raise click.ClickException(str(error)) from None
     for path in written:
