@@ -43,9 +43,7 @@ def write_0001_store(url: str) -> None:
                 BUILD_0001,
             )
             conn.execute(sa.text("INSERT INTO figures VALUES ('2025-09', 1, 'lending.defi_usd', 41.0, NULL)"))
-            conn.execute(
-                sa.text("INSERT INTO entities VALUES ('2025-09', 1, 'a.json', 'a', 'A', 'accepted', 3, 0, 1)")
-            )
+            conn.execute(sa.text("INSERT INTO entities VALUES ('2025-09', 1, 'a.json', 'a', 'A', 'accepted', 3, 0, 1)"))
     finally:
         engine.dispose()
 
