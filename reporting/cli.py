@@ -107,9 +107,21 @@ def cli() -> None:
     help="A thresholds TOML file; its [limits] table sets the limits on submitted files.",
 )
 @REGISTER
+@click.option(
+    "--history",
+    metavar="PATH|URL",
+    help="The history of builds (an SQLite file or a PostgreSQL URL), only read: a restatement may name a "
+    "submission accepted in an earlier build of the period (of any period without --period).",
+)
 @JOBS
 def validate(
-    path: Path, period: str | None, output: str, config: Path | None, register: Register | None, jobs: int
+    path: Path,
+    period: str | None,
+    output: str,
+    config: Path | None,
+    register: Register | None,
+    history: str | None,
+    jobs: int,
 ) -> None:
     """Validate a submissions folder, or one submission, against the submission format.
 
@@ -124,7 +136,13 @@ def validate(
         limits = load_limits(config)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    submissions = pipeline.run_validation(path, period, limits, progress=show_progress, jobs=jobs, register=register)
+    known: set[str] = set()
+    if history is not None:
+        with _history_faults(), open_store(history) as store:
+            known = store.known_submissions(period)
+    submissions = pipeline.run_validation(
+        path, period, limits, progress=show_progress, jobs=jobs, register=register, known_submissions=known
+    )
     if output == "json":
         click.echo(json.dumps(validation_to_dict(submissions), indent=2, ensure_ascii=False))
     else:

@@ -5,14 +5,10 @@ files ─▶ ingest ─▶ validate ─▶ metrics ─▶ render ─▶ json (an
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
-import signal
-import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +42,7 @@ from reporting.metrics.record import (
 from reporting.metrics.revisions import list_revised_figures
 from reporting.metrics.trends import EarlierFigures
 from reporting.publish import BuildError, lock_output, publish
+from reporting.render.documents import render_documents
 from reporting.render.model import Report, ReportOptions
 from reporting.render.validation import validation_to_dict
 from reporting.validate.folder import validate_folder
@@ -72,13 +69,24 @@ def run_validation(
     progress: Progress = iter,
     jobs: int = 1,
     register: Register | None = None,
+    known_submissions: Collection[str] = frozenset(),
 ) -> list[ValidatedSubmission]:
     """Validation alone (`riskreport validate`): each submission's status and findings, up to `jobs` at once.
 
     Neither the SHA-256 of the files nor the typed tables are kept: only a build needs them. With a
-    `register` of expected filers, its rules are applied too.
+    `register` of expected filers, its rules are applied too; `known_submissions` are submission_ids
+    accepted in earlier builds, which a restatement may name.
     """
-    return validate_folder(path, period, limits, progress=progress, jobs=jobs, findings_only=True, register=register)
+    return validate_folder(
+        path,
+        period,
+        limits,
+        progress=progress,
+        jobs=jobs,
+        findings_only=True,
+        register=register,
+        known_submissions=known_submissions,
+    )
 
 
 @dataclass(frozen=True)
@@ -414,24 +422,6 @@ def _render_outputs(report: Report, jobs: int, documents: bool = True) -> dict[s
     return outputs
 
 
-def render_documents(report: Report, jobs: int) -> dict[str, bytes]:
-    """The PDF and the workbook, by file name."""
-    # Imported here, not with the module: the PDF's libraries (WeasyPrint, matplotlib) take about 1.4 s to import,
-    # which `riskreport validate` and the other commands do without.
-    from reporting.render.pdf import render_pdf
-    from reporting.render.workbook import render_workbook
-
-    period = report.period
-    with _collection_paused_for_existing_objects():
-        pdf = Rendering(render_pdf, report, in_child=jobs > 1)
-        try:
-            workbook = render_workbook(report)
-        except BaseException:
-            pdf.cancel()
-            raise
-        return {f"report-{period}.pdf": pdf.result(), f"report-{period}.xlsx": workbook}
-
-
 def _record(
     store: History, report: Report, manifest: bytes, rows: tuple[list[dict[str, Any]], list[dict[str, Any]]]
 ) -> tuple[int, bool]:
@@ -577,60 +567,6 @@ def run_letters(
     return publish(documents, out)
 
 
-class Rendering:
-    """A document being rendered: in a forked child process, or (`pid` None) here when its result is asked for.
-
-    The child shares the Report's memory copy-on-write, so nothing is pickled; it writes the bytes to a
-    scratch file. A child that fails is rendered again here, so that its error surfaces as it would have;
-    when no scratch file or child process can be had, the document is rendered here.
-    """
-
-    def __init__(self, render: Callable[[Report], bytes], report: Report, in_child: bool):
-        self.render, self.report = render, report
-        self.pid: int | None = None
-        if not (in_child and hasattr(os, "fork")):
-            return
-        try:
-            handle, scratch = tempfile.mkstemp(prefix="riskreport-", suffix=".part")
-        except OSError:
-            return
-        os.close(handle)
-        self.scratch = Path(scratch)
-        try:
-            self.pid = os.fork()
-        except OSError:
-            self.scratch.unlink(missing_ok=True)
-            return
-        if self.pid == 0:  # the child: render, write, and leave without running the parent's cleanup
-            status = 1
-            try:
-                self.scratch.write_bytes(render(report))
-                status = 0
-            finally:
-                os._exit(status)
-
-    def result(self) -> bytes:
-        """The rendered bytes, once the child is done."""
-        if self.pid is None:
-            return self.render(self.report)
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = None
-        try:
-            if os.waitstatus_to_exitcode(status) == 0:
-                return self.scratch.read_bytes()
-        finally:
-            self.scratch.unlink(missing_ok=True)
-        return self.render(self.report)
-
-    def cancel(self) -> None:
-        """Stop the child, if any, and remove its scratch file."""
-        if self.pid is not None:
-            os.kill(self.pid, signal.SIGTERM)
-            os.waitpid(self.pid, 0)
-            self.pid = None
-            self.scratch.unlink(missing_ok=True)
-
-
 def describe_provenance(
     submissions: list[ValidatedSubmission], options: dict[str, Any], thresholds: Thresholds
 ) -> dict[str, Any]:
@@ -655,21 +591,6 @@ def describe_provenance(
         "thresholds": thresholds.to_dict(),
         "inputs": inputs,
     }
-
-
-@contextmanager
-def _collection_paused_for_existing_objects() -> Iterator[None]:
-    """Leave the objects alive now (the submissions, the Report) out of garbage collection until the block ends.
-
-    Rendering makes many short-lived objects, and each full collection would otherwise walk every
-    existing object again (about 0.4 s per document for ten million events); in the forked PDF child
-    it would also copy the pages those objects live on.
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def write_schemas(out: Path) -> list[Path]:

@@ -259,9 +259,11 @@ class History:
         with self._transaction() as conn:
             return {row.entity_id: EntityFigure(row.period, row.amount_usd, row.share) for row in conn.execute(query)}
 
-    def known_submissions(self, period: str) -> set[str]:
-        """The submission_ids accepted in any build of `period`."""
-        query = sa.select(SUBMISSIONS.c.submission_id).where(SUBMISSIONS.c.period == period).distinct()
+    def known_submissions(self, period: str | None) -> set[str]:
+        """The submission_ids accepted in any build of `period` (of any period when None)."""
+        query = sa.select(SUBMISSIONS.c.submission_id).distinct()
+        if period is not None:
+            query = query.where(SUBMISSIONS.c.period == period)
         with self._transaction() as conn:
             return set(conn.execute(query).scalars())
 
