@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = {
     "metrics-2025-11.json": "b0260f3f6f47ce02be694c732c1e2001a3be46ea925d471abb78f18fadce4a2d",
     "validation-2025-11.json": "ccae57f3fe17382508348c8aa9056c43c37641c462243872c109477725dfcf29",
-    "manifest-2025-11.json": "cefaac9c4b42aedbb13fd0b9216fa9592862f3fbcd6cf9b51db110daef1aa61e",
-    "report-2025-11.xlsx": "9e47503bf47d7f7a6e143ce07ad2af4639073d5ea3e04710aca761b51c796c63",
-    "report-2025-11.pdf": "cfca6b1ee5f863dd70378a912f3ea98c818fe10a02e89eb5d0fc9de20f60d9f2",
+    "manifest-2025-11.json": "9b4ed581b2c971efa75dd6467d67238389794dabb9379370efa61dd7aa5636ac",
+    "report-2025-11.xlsx": "b01ebf0e369379b2b6633ef94bf25472a5af1f6eca3650389b51214b9e638df2",
+    "report-2025-11.pdf": "2aad710d6f1b666a5706cb5d1eda3c2363f54c71ce247e8deaee4546590f1e1d",
 }
 
 

@@ -7,8 +7,10 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+from click.testing import CliRunner
 from pypdf import PdfReader
 
+from reporting.cli import cli
 from reporting.history.store import open_history
 from reporting.pipeline import run_build
 from tests.render.test_pdf import read_text
@@ -52,6 +54,13 @@ def test_october_compares_with_the_restated_september_and_lists_the_revision(mon
     restating = next(s for s in restated.submissions if s.header and s.header.submission_id == NEW_ID)
     assert restating.header.restates == replaced and restating.status == "accepted"
     assert "restates-unknown" not in {f.code for f in restating.findings}
+    # validate knows it from the history only when given one.
+    for history, expected in ((None, ["restates-unknown"]), (out / "history.sqlite", [])):
+        args = ["validate", root / "2025-09", "--period", "2025-09", "--format", "json"]
+        result = CliRunner().invoke(cli, [str(a) for a in args + ([] if history is None else ["--history", history])])
+        assert result.exit_code == 0, result.output
+        found = next(s for s in json.loads(result.output)["submissions"] if s["source"].startswith("copperleaf"))
+        assert [f["code"] for f in found["findings"] if f["code"].startswith("restates")] == expected
 
     october = run_build(root / "2025-10", "2025-10", out)
     assert october.revision == 1
