@@ -41,8 +41,6 @@ def submission(tmp_path: Path, edit: None | tuple[str, str] = None, data: bytes 
     return result
 
 
-
-
 @pytest.mark.parametrize(
     ("column", "text", "code"),
     [
