@@ -107,9 +107,21 @@ def cli() -> None:
     help="A thresholds TOML file; its [limits] table sets the limits on submitted files.",
 )
 @REGISTER
+@click.option(
+    "--history",
+    metavar="PATH|URL",
+    help="The history of builds (an SQLite file or a PostgreSQL URL), only read: a restatement may name a "
+    "submission accepted in an earlier build of the period (of any period without --period).",
+)
 @JOBS
 def validate(
-    path: Path, period: str | None, output: str, config: Path | None, register: Register | None, jobs: int
+    path: Path,
+    period: str | None,
+    output: str,
+    config: Path | None,
+    register: Register | None,
+    history: str | None,
+    jobs: int,
 ) -> None:
     """Validate a submissions folder, or one submission, against the submission format.
 
@@ -124,7 +136,13 @@ def validate(
         limits = load_limits(config)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    submissions = pipeline.run_validation(path, period, limits, progress=show_progress, jobs=jobs, register=register)
+    known: set[str] = set()
+    if history is not None:
+        with _history_faults(), open_store(history) as store:
+            known = store.known_submissions(period)
+    submissions = pipeline.run_validation(
+        path, period, limits, progress=show_progress, jobs=jobs, register=register, known_submissions=known
+    )
     if output == "json":
         click.echo(json.dumps(validation_to_dict(submissions), indent=2, ensure_ascii=False))
     else:
@@ -352,6 +370,12 @@ def _history_faults() -> Iterator[None]:
 @click.option("--all", "every", is_flag=True, help="One letter per firm: every firm expected or that submitted.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for the letters.")
 @REGISTER
+@click.option(
+    "--history",
+    metavar="PATH|URL",
+    help="The history of builds (an SQLite file or a PostgreSQL URL), only read: the 12-month record counts the "
+    "earlier periods built there. Without it, the record holds this period only.",
+)
 @click.option("--authority", default="Supervisory Authority", show_default=True, help="The issuing authority.")
 @click.option("--classification", default="RESTRICTED", show_default=True, help="The letters' marking.")
 @JOBS
@@ -362,6 +386,7 @@ def letter(
     every: bool,
     out: Path,
     register: Register | None,
+    history: str | None,
     authority: str,
     classification: str,
     jobs: int,
@@ -379,15 +404,17 @@ def letter(
         raise click.UsageError("Give --entity ID (one or more) or --all.")
     presentation = ReportOptions(classification=classification, authority=authority)
     try:
-        written = pipeline.run_letters(
-            submissions,
-            period,
-            out,
-            entities=None if every else list(entities),
-            register=register,
-            presentation=presentation,
-            jobs=jobs,
-        )
+        with _history_faults():
+            written = pipeline.run_letters(
+                submissions,
+                period,
+                out,
+                entities=None if every else list(entities),
+                register=register,
+                presentation=presentation,
+                jobs=jobs,
+                history=history,
+            )
     except pipeline.BuildError as error:
         raise click.ClickException(str(error)) from None
     for path in written:

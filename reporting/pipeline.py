@@ -5,17 +5,10 @@ files ─▶ ingest ─▶ validate ─▶ metrics ─▶ render ─▶ json (an
 
 from __future__ import annotations
 
-import fcntl
-import gc
 import hashlib
 import json
 import os
-import shutil
-import signal
-import tempfile
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,19 +32,25 @@ from reporting.metrics.filing import (
     list_filings,
 )
 from reporting.metrics.partials import Partials
-from reporting.metrics.record import compute_period_records, compute_scorecard, compute_scorecards, name_entities
+from reporting.metrics.record import (
+    PeriodRecord,
+    compute_period_records,
+    compute_scorecard,
+    compute_scorecards,
+    name_entities,
+)
+from reporting.metrics.revisions import list_revised_figures
 from reporting.metrics.trends import EarlierFigures
+from reporting.publish import BuildError, lock_output, publish
+from reporting.render.documents import render_documents
 from reporting.render.model import Report, ReportOptions
 from reporting.render.validation import validation_to_dict
 from reporting.validate.folder import validate_folder
 from reporting.validate.model import ValidatedSubmission
 
 if TYPE_CHECKING:
+    from reporting.history.earlier import EarlierBuilds
     from reporting.history.store import History
-
-
-class BuildError(Exception):
-    """A build that cannot go on; the message is meant for the person running it."""
 
 
 Progress = Callable[[Iterable[Path]], Iterable[Path]]
@@ -70,13 +69,24 @@ def run_validation(
     progress: Progress = iter,
     jobs: int = 1,
     register: Register | None = None,
+    known_submissions: Collection[str] = frozenset(),
 ) -> list[ValidatedSubmission]:
     """Validation alone (`riskreport validate`): each submission's status and findings, up to `jobs` at once.
 
     Neither the SHA-256 of the files nor the typed tables are kept: only a build needs them. With a
-    `register` of expected filers, its rules are applied too.
+    `register` of expected filers, its rules are applied too; `known_submissions` are submission_ids
+    accepted in earlier builds, which a restatement may name.
     """
-    return validate_folder(path, period, limits, progress=progress, jobs=jobs, findings_only=True, register=register)
+    return validate_folder(
+        path,
+        period,
+        limits,
+        progress=progress,
+        jobs=jobs,
+        findings_only=True,
+        register=register,
+        known_submissions=known_submissions,
+    )
 
 
 @dataclass(frozen=True)
@@ -109,14 +119,18 @@ def compute_period(
     earlier: EarlierFigures | None = None,
     register: Register | None = None,
     last_known: Mapping[str, EntityFigure] | None = None,
+    known_submissions: Collection[str] = frozenset(),
 ) -> PeriodResult:
     """Validate a period's submissions and compute its metrics from the accepted ones.
 
     `earlier` holds the figures of earlier builds from the history, for the trends. With a `register` of
     expected filers, coverage gains its register figures; `last_known` gives each entity's part of the
-    market in the latest earlier period it filed (for the missing ones).
+    market in the latest earlier period it filed (for the missing ones). `known_submissions` are the
+    submission_ids accepted in earlier builds of the period, which a restatement may name.
     """
-    submissions = validate_folder(path, period, limits, progress=progress, jobs=jobs, register=register)
+    submissions = validate_folder(
+        path, period, limits, progress=progress, jobs=jobs, register=register, known_submissions=known_submissions
+    )
     thresholds = thresholds or load_thresholds(None)
     partials = combine_accepted_partials(submissions, thresholds.scenarios)
     metrics = compute_metrics_from_partials(
@@ -261,16 +275,17 @@ def _build_locked(
     """`run_build` with the output folder locked: from reading the submissions until the outputs are
     published and the build is recorded in the history."""
     # SQLAlchemy and Alembic are imported by the builds only.
+    from reporting.history.earlier import read_earlier_builds
     from reporting.history.store import history_exists, open_history
 
     # A history file that is not there yet is made when the build is recorded: a failed build leaves none.
     store = open_history(target) if history_exists(target) else None
     try:
+        earlier = read_earlier_builds(store, period)
         if prior is not None:
             before: Prior | None = load_prior(prior, period, thresholds, jobs, register)
         else:
             before = prior_from_history(store, period, register) if store else None
-        earlier = store.earlier_figures(period) if store else {}
         computed = compute_period(
             submissions_path,
             period,
@@ -279,9 +294,10 @@ def _build_locked(
             limits,
             progress,
             jobs,
-            earlier=earlier,
+            earlier=earlier.figures,
             register=register,
-            last_known=None if before is None else before.entity_figures,
+            last_known=_last_known(earlier, before, prior is not None),
+            known_submissions=earlier.known_submissions,
         )
         if strict and any(s.status == "rejected" for s in computed.submissions):
             return BuildResult(computed.submissions, None)
@@ -295,12 +311,15 @@ def _build_locked(
             "limits": asdict(limits),
             "final": (presentation or ReportOptions()).final,
         }
-        report = _report(computed, period, thresholds, options, presentation, register)
+        records = compute_period_records(period, computed.submissions, register)
+        names = {**earlier.names, **{e: name for e, (name, _) in name_entities(computed.submissions, register).items()}}
+        report = _report(computed, period, thresholds, options, presentation, records, names, earlier)
         outputs = _render_outputs(report, jobs, documents)
         written = publish(outputs, out)
         try:
             store = store or open_history(target)
-            revision, recorded = _record(store, report, outputs[f"manifest-{period}.json"])
+            rows = _record_rows(records, names, computed)
+            revision, recorded = _record(store, report, outputs[f"manifest-{period}.json"], rows)
         except HistoryError as error:
             raise HistoryError(f"{error} (the outputs in {out} were written, not recorded in the history)") from None
     finally:
@@ -309,13 +328,28 @@ def _build_locked(
     return BuildResult(computed.submissions, report, written, revision, recorded)
 
 
+def _last_known(earlier: EarlierBuilds, before: Prior | None, explicit: bool) -> dict[str, EntityFigure]:
+    """Each entity's part of the market in the latest earlier period it filed.
+
+    From the history's period records; an explicit --prior (the month before, the latest there can be)
+    overrides them, and the prior month's metrics JSON from the history fills in entities its records lack
+    (builds recorded before the records were kept).
+    """
+    prior_figures = {} if before is None else before.entity_figures
+    if explicit:
+        return {**earlier.last_known, **prior_figures}
+    return {**prior_figures, **earlier.last_known}
+
+
 def _report(
     computed: PeriodResult,
     period: str,
     thresholds: Thresholds,
     options: dict[str, Any],
     presentation: ReportOptions | None,
-    register: Register | None,
+    records: dict[str, PeriodRecord],
+    names: dict[str, str],
+    earlier: EarlierBuilds,
 ) -> Report:
     metrics_json = _json_bytes(computed.metrics.to_dict())
     return Report(
@@ -328,12 +362,41 @@ def _report(
         report_id=f"RR-{period}-{hashlib.sha256(metrics_json).hexdigest()[:10].upper()}",
         metrics_json=metrics_json,
         options=replace(presentation or ReportOptions(), generated_at=_run_time()),
-        scorecards=compute_scorecards(
-            period,
-            {period: compute_period_records(period, computed.submissions, register)},
-            {entity_id: name for entity_id, (name, _) in name_entities(computed.submissions, register).items()},
-        ),
+        scorecards=compute_scorecards(period, {**earlier.records, period: records}, names),
+        revisions=list_revised_figures(earlier.revised),
     )
+
+
+def _record_rows(
+    records: dict[str, PeriodRecord], names: dict[str, str], computed: PeriodResult
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The history rows of the build's period records (with each entity's part of the market) and of its
+    accepted submissions."""
+    figures = computed.entity_figures()
+    record_rows = []
+    for entity_id, record in records.items():
+        figure = figures.get(entity_id)
+        row = {key: value for key, value in asdict(record).items() if key != "period"}
+        record_rows.append(
+            {
+                **row,
+                "entity_id": entity_id,
+                "entity_name": names.get(entity_id, entity_id),
+                "amount_usd": None if figure is None else figure.amount_usd,
+                "share": None if figure is None else figure.share,
+            }
+        )
+    accepted = [
+        {
+            "submission_id": s.header.submission_id,
+            "entity_id": s.header.entity_id,
+            "restates": s.header.restates,
+            "restatement_reason": s.header.restatement_reason,
+        }
+        for s in computed.submissions
+        if s.status == "accepted" and s.header is not None
+    ]
+    return record_rows, accepted
 
 
 def _render_outputs(report: Report, jobs: int, documents: bool = True) -> dict[str, bytes]:
@@ -359,26 +422,11 @@ def _render_outputs(report: Report, jobs: int, documents: bool = True) -> dict[s
     return outputs
 
 
-def render_documents(report: Report, jobs: int) -> dict[str, bytes]:
-    """The PDF and the workbook, by file name."""
-    # Imported here, not with the module: the PDF's libraries (WeasyPrint, matplotlib) take about 1.4 s to import,
-    # which `riskreport validate` and the other commands do without.
-    from reporting.render.pdf import render_pdf
-    from reporting.render.workbook import render_workbook
-
-    period = report.period
-    with _collection_paused_for_existing_objects():
-        pdf = Rendering(render_pdf, report, in_child=jobs > 1)
-        try:
-            workbook = render_workbook(report)
-        except BaseException:
-            pdf.cancel()
-            raise
-        return {f"report-{period}.pdf": pdf.result(), f"report-{period}.xlsx": workbook}
-
-
-def _record(store: History, report: Report, manifest: bytes) -> tuple[int, bool]:
-    """Record a published build in the history: (its revision, whether it was added)."""
+def _record(
+    store: History, report: Report, manifest: bytes, rows: tuple[list[dict[str, Any]], list[dict[str, Any]]]
+) -> tuple[int, bool]:
+    """Record a published build in the history: (its revision, whether it was added); `rows` are its period
+    records and accepted submissions (`_record_rows`)."""
     from reporting.history.store import BuildRecord
 
     provenance = report.provenance
@@ -411,6 +459,8 @@ def _record(store: History, report: Report, manifest: bytes) -> tuple[int, bool]
         manifest=json.loads(manifest),
         metrics=json.loads(report.metrics_json),
         entities=entities,
+        records=rows[0],
+        accepted=rows[1],
     )
     return store.record(build)
 
@@ -464,16 +514,32 @@ def run_letters(
     limits: Limits | None = None,
     presentation: ReportOptions | None = None,
     jobs: int = 1,
+    history: str | Path | None = None,
 ) -> list[Path]:
     """Write the feedback letter of each of `entities` (entity_ids; None: every firm) for `period` into `out`.
 
     Every firm is each entity the register expects in the period and each one that sent a submission.
-    The firm's record over the last 12 periods holds the periods known: this one. The letters are
-    published together, as a build's outputs are.
+    The firm's record over the last 12 periods holds this period's and, with a `history` of builds (a
+    file or database URL, only read), the earlier periods' records there (latest revision of each). The
+    letters are published together, as a build's outputs are.
     """
+    from reporting.history.earlier import EarlierBuilds, read_earlier_builds
+    from reporting.history.store import open_history
     from reporting.render.letter import Letter, render_letter
 
-    submissions = validate_folder(submissions_path, period, limits, jobs=jobs, findings_only=True, register=register)
+    earlier = EarlierBuilds()
+    if history is not None:
+        with open_history(history, create=False) as store:
+            earlier = read_earlier_builds(store, period)
+    submissions = validate_folder(
+        submissions_path,
+        period,
+        limits,
+        jobs=jobs,
+        findings_only=True,
+        register=register,
+        known_submissions=earlier.known_submissions,
+    )
     records = compute_period_records(period, submissions, register)
     wanted = list(records) if entities is None else entities
     unknown = [entity_id for entity_id in wanted if entity_id not in records]
@@ -493,66 +559,12 @@ def run_letters(
             entity_name=entity_name,
             entity_type=entity_type,
             record=records[entity_id],
-            scorecard=compute_scorecard(entity_id, entity_name, period, {period: records}),
+            scorecard=compute_scorecard(entity_id, entity_name, period, {**earlier.records, period: records}),
             submissions=own,
             options=options,
         )
         documents[f"letter-{period}-{entity_id}.pdf"] = render_letter(letter)
     return publish(documents, out)
-
-
-class Rendering:
-    """A document being rendered: in a forked child process, or (`pid` None) here when its result is asked for.
-
-    The child shares the Report's memory copy-on-write, so nothing is pickled; it writes the bytes to a
-    scratch file. A child that fails is rendered again here, so that its error surfaces as it would have;
-    when no scratch file or child process can be had, the document is rendered here.
-    """
-
-    def __init__(self, render: Callable[[Report], bytes], report: Report, in_child: bool):
-        self.render, self.report = render, report
-        self.pid: int | None = None
-        if not (in_child and hasattr(os, "fork")):
-            return
-        try:
-            handle, scratch = tempfile.mkstemp(prefix="riskreport-", suffix=".part")
-        except OSError:
-            return
-        os.close(handle)
-        self.scratch = Path(scratch)
-        try:
-            self.pid = os.fork()
-        except OSError:
-            self.scratch.unlink(missing_ok=True)
-            return
-        if self.pid == 0:  # the child: render, write, and leave without running the parent's cleanup
-            status = 1
-            try:
-                self.scratch.write_bytes(render(report))
-                status = 0
-            finally:
-                os._exit(status)
-
-    def result(self) -> bytes:
-        """The rendered bytes, once the child is done."""
-        if self.pid is None:
-            return self.render(self.report)
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = None
-        try:
-            if os.waitstatus_to_exitcode(status) == 0:
-                return self.scratch.read_bytes()
-        finally:
-            self.scratch.unlink(missing_ok=True)
-        return self.render(self.report)
-
-    def cancel(self) -> None:
-        """Stop the child, if any, and remove its scratch file."""
-        if self.pid is not None:
-            os.kill(self.pid, signal.SIGTERM)
-            os.waitpid(self.pid, 0)
-            self.pid = None
-            self.scratch.unlink(missing_ok=True)
 
 
 def describe_provenance(
@@ -579,111 +591,6 @@ def describe_provenance(
         "thresholds": thresholds.to_dict(),
         "inputs": inputs,
     }
-
-
-def publish(documents: dict[str, bytes], out: Path) -> list[Path]:
-    """Write every document to a staging folder in `out`, then move them all into place.
-
-    A failure or an interrupt while writing leaves `out` as it was. The moves themselves are renames
-    within one file system; Ctrl-C is held back while they run, and if a move fails, the files
-    already moved are put back as they were, so `out` holds either all the new outputs or the old ones.
-    Nothing of the staging folder is left behind.
-    """
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
-    try:
-        for name, data in documents.items():
-            (staging / name).write_bytes(data)
-        previous = staging / "previous"
-        previous.mkdir()
-        for name in documents:
-            if (out / name).is_file():
-                # A hard link keeps the old output without copying it, to restore it on failure.
-                try:
-                    os.link(out / name, previous / name)
-                except OSError:  # a file system without hard links
-                    shutil.copy2(out / name, previous / name)
-        with _interrupts_held():
-            moved: list[str] = []
-            try:
-                for name in documents:
-                    os.replace(staging / name, out / name)
-                    moved.append(name)
-            except BaseException:
-                for name in moved:
-                    if (previous / name).exists():
-                        os.replace(previous / name, out / name)
-                    else:
-                        (out / name).unlink(missing_ok=True)
-                raise
-        return [out / name for name in documents]
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-LOCK_FILE = ".riskreport.lock"
-"""The lock file a build holds in its output folder."""
-
-
-@contextmanager
-def lock_output(out: Path) -> Iterator[None]:
-    """Hold the output folder `out` (made if missing) for one build; BuildError at once if another build holds it.
-
-    The lock is an OS file lock (`flock`) on `out/.riskreport.lock`, which the kernel releases when the process
-    ends, however it ends: a lock file left behind by a killed build does not block the next one. The file is
-    removed on release; a build that locked a file another build had just removed locks the new file instead.
-    """
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / LOCK_FILE
-    while True:
-        handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(handle)
-            busy = f"--out {out} is in use by another build ({path} is locked)"
-            raise BuildError(f"{busy}; wait for it to end or choose another folder.") from None
-        try:
-            held = os.stat(path, follow_symlinks=False)
-        except FileNotFoundError:
-            held = None
-        if held is not None and os.path.samestat(held, os.fstat(handle)):
-            break
-        os.close(handle)
-    try:
-        yield
-    finally:
-        path.unlink(missing_ok=True)
-        os.close(handle)
-
-
-@contextmanager
-def _collection_paused_for_existing_objects() -> Iterator[None]:
-    """Leave the objects alive now (the submissions, the Report) out of garbage collection until the block ends.
-
-    Rendering makes many short-lived objects, and each full collection would otherwise walk every
-    existing object again (about 0.4 s per document for ten million events); in the forked PDF child
-    it would also copy the pages those objects live on.
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
-@contextmanager
-def _interrupts_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back until the block ends (main thread on POSIX; elsewhere a no-op)."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def write_schemas(out: Path) -> list[Path]:

@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = {
     "metrics-2025-11.json": "b0260f3f6f47ce02be694c732c1e2001a3be46ea925d471abb78f18fadce4a2d",
     "validation-2025-11.json": "ccae57f3fe17382508348c8aa9056c43c37641c462243872c109477725dfcf29",
-    "manifest-2025-11.json": "1d26a30700c14e202d923b3ddceff8edd7118a8042b0c818e4c3bd9be4a7e86d",
-    "report-2025-11.xlsx": "9e47503bf47d7f7a6e143ce07ad2af4639073d5ea3e04710aca761b51c796c63",
-    "report-2025-11.pdf": "26a17df6ce03367c2dffecc1057d4bcb8f1a3e087019ffb43753faba34a6a14b",
+    "manifest-2025-11.json": "ea3f30c1d0c29127f3a258d57ae2ea6971165bdb639c76476f16c16554aca4c3",
+    "report-2025-11.xlsx": "b01ebf0e369379b2b6633ef94bf25472a5af1f6eca3650389b51214b9e638df2",
+    "report-2025-11.pdf": "452d204542360594991201303f88816ca36ddb544beafeee1d470b3bb2920066",
 }
 
 

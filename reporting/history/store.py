@@ -20,7 +20,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +30,15 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, Engine
 
 from reporting.history import HistoryError
+from reporting.metrics.filing import EntityFigure
+from reporting.metrics.record import PeriodRecord
+from reporting.metrics.revisions import RevisedPeriod
 from reporting.metrics.trends import TREND_PATHS
 
 BUSY_TIMEOUT_S = 30.0
 """How long a writer waits for another one to finish before the store counts as locked."""
 METRICS_VERSION = "1.1"
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 """The Alembic revision of the newest migration in `migrations/versions` (a test checks that they agree)."""
 _WRITE_LOCK = 1919
 """The PostgreSQL advisory lock key that writers to the history hold for their transaction."""
@@ -54,6 +57,7 @@ BUILDS = sa.Table(
     sa.Column("thresholds", sa.Text, nullable=False),
     sa.Column("manifest", sa.Text, nullable=False),
     sa.Column("metrics", sa.Text, nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=True),
 )
 FIGURES = sa.Table(
     "figures",
@@ -77,12 +81,42 @@ ENTITIES = sa.Table(
     sa.Column("errors", sa.Integer, nullable=False),
     sa.Column("warnings", sa.Integer, nullable=False),
 )
+RECORDS = sa.Table(
+    "records",
+    METADATA,
+    sa.Column("period", sa.String(7), primary_key=True),
+    sa.Column("revision", sa.Integer, primary_key=True),
+    sa.Column("entity_id", sa.Text, primary_key=True),
+    sa.Column("entity_name", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("due", sa.String(10), nullable=False),
+    sa.Column("submitted_at", sa.String(32), nullable=True),
+    sa.Column("days_late", sa.Integer, nullable=True),
+    sa.Column("submissions", sa.Integer, nullable=False),
+    sa.Column("errors", sa.Integer, nullable=False),
+    sa.Column("warnings", sa.Integer, nullable=False),
+    sa.Column("restatements", sa.Integer, nullable=False),
+    sa.Column("amount_usd", sa.Float, nullable=True),
+    sa.Column("share", sa.Float, nullable=True),
+)
+SUBMISSIONS = sa.Table(
+    "submissions",
+    METADATA,
+    sa.Column("period", sa.String(7), primary_key=True),
+    sa.Column("revision", sa.Integer, primary_key=True),
+    sa.Column("submission_id", sa.Text, primary_key=True),
+    sa.Column("entity_id", sa.Text, nullable=False),
+    sa.Column("restates", sa.Text, nullable=True),
+    sa.Column("restatement_reason", sa.Text, nullable=True),
+)
 
 
 @dataclass(frozen=True)
 class BuildRecord:
     """What one build records: `entities` has one dict per submission (source, entity_id, entity_name,
-    status, rows, errors, warnings); `fingerprint` identifies its inputs and options."""
+    status, rows, errors, warnings); `fingerprint` identifies its inputs and options. `records` has each
+    entity's period record (the columns of RECORDS but period and revision), `accepted` each accepted
+    submission's submission_id, entity_id, restates and restatement_reason."""
 
     period: str
     run_at: str
@@ -93,6 +127,8 @@ class BuildRecord:
     manifest: Mapping[str, Any]
     metrics: Mapping[str, Any]
     entities: list[dict[str, Any]]
+    records: list[dict[str, Any]] = field(default_factory=list)
+    accepted: list[dict[str, Any]] = field(default_factory=list)
 
 
 def flatten_figures(metrics: Mapping[str, Any]) -> dict[str, object]:
@@ -149,6 +185,7 @@ class History:
                 return latest.revision, False
             revision = 1 if latest is None else latest.revision + 1
             key = {"period": build.period, "revision": revision}
+            sequence = conn.execute(sa.select(sa.func.coalesce(sa.func.max(BUILDS.c.sequence), 0) + 1)).scalar()
             conn.execute(
                 BUILDS.insert(),
                 {
@@ -161,14 +198,16 @@ class History:
                     "thresholds": _json_text(build.thresholds),
                     "manifest": _json_text(build.manifest),
                     "metrics": _json_text(build.metrics),
+                    "sequence": sequence,
                 },
             )
             conn.execute(
                 FIGURES.insert(),
                 [{**key, "path": path, **_cell(value)} for path, value in flatten_figures(build.metrics).items()],
             )
-            if build.entities:
-                conn.execute(ENTITIES.insert(), [{**key, **entity} for entity in build.entities])
+            for table, rows in ((ENTITIES, build.entities), (RECORDS, build.records), (SUBMISSIONS, build.accepted)):
+                if rows:
+                    conn.execute(table.insert(), [{**key, **row} for row in rows])
             return revision, True
 
     def earlier_figures(self, period: str) -> dict[str, dict[str, object]]:
@@ -187,6 +226,114 @@ class History:
             for row in conn.execute(query):
                 earlier.setdefault(row.period, {})[row.path] = row.text if row.value is None else row.value
         return earlier
+
+    def earlier_records(self, period: str, count: int) -> tuple[dict[str, dict[str, PeriodRecord]], dict[str, str]]:
+        """The period records of the `count` periods before `period` ({period: {entity_id: record}}, each
+        period's latest revision), and each entity's name in the latest of them."""
+        first = (pd.Period(period, freq="M") - count).strftime("%Y-%m")
+        latest = self._latest_revisions().where(BUILDS.c.period < period, BUILDS.c.period >= first).subquery()
+        query = (
+            sa.select(RECORDS)
+            .join(latest, sa.and_(RECORDS.c.period == latest.c.period, RECORDS.c.revision == latest.c.revision))
+            .order_by(RECORDS.c.period)
+        )
+        records: dict[str, dict[str, PeriodRecord]] = {}
+        names: dict[str, str] = {}
+        with self._transaction() as conn:
+            for row in conn.execute(query):
+                fields = {name: getattr(row, name) for name in PeriodRecord.__dataclass_fields__}
+                records.setdefault(row.period, {})[row.entity_id] = PeriodRecord(**fields)
+                names[row.entity_id] = row.entity_name
+        return records, names
+
+    def last_known_figures(self, period: str) -> dict[str, EntityFigure]:
+        """{entity_id: part of the market} in the latest period before `period` in which the entity had an
+        accepted submission (each period's latest revision)."""
+        latest = self._latest_revisions().where(BUILDS.c.period < period).subquery()
+        query = (
+            sa.select(RECORDS.c.entity_id, RECORDS.c.period, RECORDS.c.amount_usd, RECORDS.c.share)
+            .join(latest, sa.and_(RECORDS.c.period == latest.c.period, RECORDS.c.revision == latest.c.revision))
+            .where(RECORDS.c.status.in_(("on_time", "late")), RECORDS.c.amount_usd.is_not(None))
+            .order_by(RECORDS.c.period)
+        )
+        with self._transaction() as conn:
+            return {row.entity_id: EntityFigure(row.period, row.amount_usd, row.share) for row in conn.execute(query)}
+
+    def known_submissions(self, period: str | None) -> set[str]:
+        """The submission_ids accepted in any build of `period` (of any period when None)."""
+        query = sa.select(SUBMISSIONS.c.submission_id).distinct()
+        if period is not None:
+            query = query.where(SUBMISSIONS.c.period == period)
+        with self._transaction() as conn:
+            return set(conn.execute(query).scalars())
+
+    def revised_since_last_report(self, period: str) -> list[RevisedPeriod]:
+        """The periods before `period` built again since the last report (`reporting.metrics.revisions`).
+
+        The last report is the first build of the latest period before `period`. A period is revised when
+        its latest revision was recorded after that build and it had a revision recorded by then (the
+        one compared with).
+        """
+        with self._transaction() as conn:
+            last = conn.execute(sa.select(sa.func.max(BUILDS.c.period)).where(BUILDS.c.period < period)).scalar()
+            if last is None:
+                return []
+            cutoff = conn.execute(sa.select(sa.func.min(BUILDS.c.sequence)).where(BUILDS.c.period == last)).scalar()
+            spans = conn.execute(
+                sa.select(
+                    BUILDS.c.period,
+                    sa.func.max(sa.case((BUILDS.c.sequence <= cutoff, BUILDS.c.revision))).label("before"),
+                    sa.func.max(BUILDS.c.revision).label("after"),
+                    sa.func.max(BUILDS.c.sequence).label("newest"),
+                )
+                .where(BUILDS.c.period < period)
+                .group_by(BUILDS.c.period)
+            ).fetchall()
+            return [
+                RevisedPeriod(
+                    span.period,
+                    span.before,
+                    span.after,
+                    self._trend_figures(conn, span.period, span.before),
+                    self._trend_figures(conn, span.period, span.after),
+                    self._restatements(conn, span.period, span.before, span.after),
+                )
+                for span in spans
+                if span.before is not None and span.newest > cutoff and span.after > span.before
+            ]
+
+    @staticmethod
+    def _trend_figures(conn: Connection, period: str, revision: int) -> dict[str, object]:
+        query = sa.select(FIGURES.c.path, FIGURES.c.value).where(
+            FIGURES.c.period == period, FIGURES.c.revision == revision, FIGURES.c.path.in_(TREND_PATHS)
+        )
+        return {row.path: row.value for row in conn.execute(query)}
+
+    @staticmethod
+    def _restatements(conn: Connection, period: str, before: int, after: int) -> list[tuple[str, str]]:
+        """(entity name, reason) of the restating submissions of revision `after` that revision `before` lacked."""
+        earlier = sa.select(SUBMISSIONS.c.submission_id).where(
+            SUBMISSIONS.c.period == period, SUBMISSIONS.c.revision == before
+        )
+        query = (
+            sa.select(RECORDS.c.entity_name, SUBMISSIONS.c.restatement_reason)
+            .join(
+                RECORDS,
+                sa.and_(
+                    RECORDS.c.period == SUBMISSIONS.c.period,
+                    RECORDS.c.revision == SUBMISSIONS.c.revision,
+                    RECORDS.c.entity_id == SUBMISSIONS.c.entity_id,
+                ),
+            )
+            .where(
+                SUBMISSIONS.c.period == period,
+                SUBMISSIONS.c.revision == after,
+                SUBMISSIONS.c.restates.is_not(None),
+                SUBMISSIONS.c.submission_id.not_in(earlier),
+            )
+            .order_by(RECORDS.c.entity_name)
+        )
+        return [(row.entity_name, row.restatement_reason or "") for row in conn.execute(query)]
 
     def latest_metrics(self, period: str) -> dict[str, Any] | None:
         """The metrics JSON of the period's latest revision, or None when the period was never built."""

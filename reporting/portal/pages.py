@@ -21,6 +21,7 @@ from starlette.routing import Route
 from reporting import pipeline
 from reporting.contract import TABLES_BY_ENTITY
 from reporting.findings import CATALOGUE
+from reporting.history import HistoryError
 from reporting.metrics.trends import TREND_PATHS
 from reporting.portal.access import check_csrf, current_user, portal_of, receive_upload
 from reporting.portal.store import PERIOD, Store, Upload
@@ -128,10 +129,13 @@ async def letter(request: Request) -> Response:
     if not PERIOD.fullmatch(period):
         raise HTTPException(404, "No such month.")
     assert user.entity is not None  # a firm user always reports for an entity
+    portal = portal_of(request)
     try:
-        data = await run_in_threadpool(feedback_letter, portal_of(request).store, period, user.entity)
+        data = await run_in_threadpool(feedback_letter, portal.store, period, user.entity, portal.builds.history)
     except pipeline.BuildError as error:
         raise HTTPException(404, str(error)) from None
+    except HistoryError as error:
+        raise HTTPException(503, f"The record of earlier months cannot be read now: {error}") from None
     return Response(
         data,
         media_type="application/pdf",
@@ -139,8 +143,11 @@ async def letter(request: Request) -> Response:
     )
 
 
-def feedback_letter(store: Store, period: str, entity_id: str) -> bytes:
-    """`riskreport letter --entity ENTITY --period PERIOD` of the month folder, as bytes."""
+def feedback_letter(store: Store, period: str, entity_id: str, history: Path | None = None) -> bytes:
+    """`riskreport letter --entity ENTITY --period PERIOD` of the month folder, as bytes; its 12-month record
+    counts the months recorded in `history`, the portal's builds, when there is one."""
+    from reporting.history.store import history_exists
+
     month = store.root / period
     with tempfile.TemporaryDirectory() as folder:
         empty = Path(folder) / "empty"
@@ -152,6 +159,7 @@ def feedback_letter(store: Store, period: str, entity_id: str) -> bytes:
             entities=[entity_id],
             register=store.register,
             limits=store.limits,
+            history=history if history is not None and history_exists(history) else None,
         )
         return written.read_bytes()
 

@@ -10,6 +10,7 @@ from reporting.config import Thresholds
 from reporting.metrics.compute import Metrics
 from reporting.metrics.partials import Partials
 from reporting.metrics.record import Scorecard
+from reporting.metrics.revisions import RevisedFigure
 from reporting.validate.model import ValidatedSubmission
 
 
@@ -43,6 +44,7 @@ class Report:
     - report_id: a stable identifier of this report, derived from its figures.
     - metrics_json: the bytes of metrics-<period>.json, to embed in the outputs.
     - scorecards: each firm's filing and data-quality record over the last 12 periods known.
+    - revisions: the figures of earlier periods revised since the last report, from → to, and why.
     """
 
     period: str
@@ -55,3 +57,4 @@ class Report:
     metrics_json: bytes
     options: ReportOptions
     scorecards: list[Scorecard] = field(default_factory=list)
+    revisions: list[RevisedFigure] = field(default_factory=list)

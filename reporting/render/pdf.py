@@ -47,7 +47,7 @@ from reporting.render.mechanics import (
     share_of,
 )
 from reporting.render.model import Report
-from reporting.render.trends import build_flag_strips, build_trends
+from reporting.render.trends import build_flag_strips, build_revisions, build_trends
 
 ASSET_SCHEME = "riskreport-asset:"
 ASSETS = {"report.css": "text/css", "letter.css": "text/css"}
@@ -226,6 +226,7 @@ def build_view(report: Report) -> dict[str, Any]:
         "quality": build_quality(report),
         "filing": build_filing(report),
         "scorecards": build_scorecards(report),
+        "revisions": build_revisions(report),
         "thresholds": build_thresholds(report.thresholds),
         "provenance": build_provenance(report),
     }

@@ -101,6 +101,22 @@ def build_flag_strips(report: Report) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def build_revisions(report: Report) -> list[dict[str, Any]]:
+    """The figures of earlier periods revised since the last report: period, label, from → to, and why."""
+    return [
+        {
+            "period": figure.period,
+            "label": TREND_FIGURES[figure.path][0],
+            "kind": TREND_FIGURES[figure.path][1],
+            "before": figure.before,
+            "after": figure.after,
+            "revisions": f"{figure.from_revision} → {figure.to_revision}",
+            "reasons": [f"{entity}: {reason}" for entity, reason in figure.reasons],
+        }
+        for figure in report.revisions
+    ]
+
+
 def _axis_format(kind: str) -> Any:
     # Axis labels drop the cents and trailing zeros that the tables keep.
     if kind == "money":

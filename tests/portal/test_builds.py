@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from typing import Any
 
+from pypdf import PdfReader
 from starlette.testclient import TestClient
 
 from reporting.history.store import open_history
+from reporting.portal.pages import feedback_letter
 from reporting.render.format import format_change_pct, format_money
 from tests.portal.conftest import SAMPLE, Portal, bearer, json_submission
 from tests.portal.test_pages import csrf_of, signed_in
@@ -80,6 +83,11 @@ def test_builds_are_recorded_in_the_history_under_the_root_and_the_trends_page_r
     assert cells == [format_money(cdp[0]), format_money(cdp[1]), format_change_pct(cdp[1] / cdp[0] - 1), "n/a", "n/a"]
     october = supervisor.get("/supervisor/trends?period=2025-10").text
     assert "<h1>Trends 2025-10</h1>" in october and '<th class="num">2025-11</th>' not in october
+    # A firm's letter counts the months built here in its 12-month record.
+    store = portal.app.state.portal.store
+    for history, received in ((builds.history, "2 submissions"), (None, "1 submission")):
+        letter = PdfReader(io.BytesIO(feedback_letter(store, "2025-11", "ember-vaults", history)))
+        assert f"{received}, with" in " ".join(" ".join(page.extract_text() for page in letter.pages).split())
 
 
 def test_a_month_without_submissions_fails_with_a_message(portal: Portal) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reporting import pipeline
+from reporting import publish as publishing
 from reporting.cli import cli
 from reporting.pipeline import BuildError, publish, run_build
 from reporting.render import workbook
@@ -111,7 +111,7 @@ def test_a_failure_while_publishing_leaves_the_previous_report(
                 raise error
             real_replace(source, target)
 
-        monkeypatch.setattr(pipeline.os, "replace", failing_replace)
+        monkeypatch.setattr(publishing.os, "replace", failing_replace)
     with pytest.raises(type(error)):
         publish(documents, out)
     monkeypatch.undo()
@@ -165,7 +165,7 @@ def start_build(small: Path, out: Path) -> subprocess.Popen[str]:
 
 def wait_until_locked(out: Path, build: subprocess.Popen[str]) -> None:
     """Wait until the build holds the lock of `out`, as the kernel's table of file locks shows."""
-    lock = out / pipeline.LOCK_FILE
+    lock = out / publishing.LOCK_FILE
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and build.poll() is None:
         if lock.exists():
@@ -219,9 +219,9 @@ def test_a_lock_file_left_by_a_killed_build_does_not_block_the_next(small: Path,
     wait_until_locked(out, killed)
     killed.kill()
     killed.communicate(timeout=60)
-    assert (out / pipeline.LOCK_FILE).exists()  # SIGKILL left the lock file behind, but not the lock
+    assert (out / publishing.LOCK_FILE).exists()  # SIGKILL left the lock file behind, but not the lock
     after = start_build(small, out)
     _, error = after.communicate(timeout=300)
     assert after.returncode == 0, error
     assert manifest_matches_outputs(out)
-    assert not (out / pipeline.LOCK_FILE).exists()
+    assert not (out / publishing.LOCK_FILE).exists()

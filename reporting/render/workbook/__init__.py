@@ -20,9 +20,10 @@ The code. `writer` knows tables, styles, protection and formulas, nothing of the
 cells by column key (`{funding_rate}`, `{OI daily!venue}`), resolved to letters there alone. Each group of
 sheets is a module that declares its sheets as data (`Sheet`: title, columns, a function giving the rows,
 the note shown on README) and its Summary figures (`Figure`: path in the metrics JSON, kind, formula):
-`coverage`, `filing`, `derivatives`, `lending`, `incidents`, `changes`, `history` (the trends), `lineage`; `flags`
-writes the Flags sheet from the flag registry, `summary` the Summary sheet, `readme` the README sheet from its template
-(`templates/workbook_readme.txt`). `render_workbook` below lists the sheets in their order.
+`coverage`, `filing`, `scorecard`, `derivatives`, `lending`, `incidents`, `changes`, `history` (the trends),
+`lineage`; `flags` writes the Flags sheet from the flag registry, `summary` the Summary sheet, `readme` the
+README sheet from its template (`templates/workbook_readme.txt`). `render_workbook` below lists the sheets in
+their order.
 
 To add a sheet: declare a `Sheet` in its group's `SHEETS` (a new group's tuple goes into `DATA_SHEETS`,
 in the workbook's order); its title is also its key in formulas and, in lower case with `_`, its table's
@@ -59,6 +60,7 @@ from reporting.render.workbook import (
     lineage,
     mechanics,
     readme,
+    scorecard,
     summary,
 )
 from reporting.render.workbook.figures import Figure
@@ -70,6 +72,7 @@ CREATOR = "riskreport"
 DATA_SHEETS: tuple[Sheet, ...] = (
     *coverage.SHEETS,
     *filing.SHEETS,
+    *scorecard.SHEETS,
     *derivatives.OPEN_INTEREST_SHEETS,
     *derivatives.LIQUIDATION_SHEETS,
     *lending.SHEETS,
