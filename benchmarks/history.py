@@ -111,22 +111,14 @@ def measure_backfill(months: int, events: int, jobs: int) -> dict[str, object]:
         env = {**os.environ, "SOURCE_DATE_EPOCH": "1764547200"}
         cli = [sys.executable, "-m", "reporting"]
         started = time.perf_counter()
-        subprocess.run(
-            [*cli, "backfill", str(root), "--from", first, "--to", last, "--out", f"{scratch}/backfill"]
-            + ["--jobs", str(jobs)],
-            check=True,
-            capture_output=True,
-            env=env,
-        )
+        run_cli([*cli, "backfill", str(root), "--from", first, "--to", last, "--out", f"{scratch}/backfill"], jobs, env)
         backfill = time.perf_counter() - started
         started = time.perf_counter()
         for period in periods:
-            subprocess.run(
-                [*cli, "build", str(root / period), "--period", period, "--out", f"{scratch}/single-{period}"]
-                + ["--jobs", str(jobs)],
-                check=True,
-                capture_output=True,
-                env=env,
+            run_cli(
+                [*cli, "build", str(root / period), "--period", period, "--out", f"{scratch}/single-{period}"],
+                jobs,
+                env,
             )
         singles = time.perf_counter() - started
     return {
@@ -137,6 +129,14 @@ def measure_backfill(months: int, events: int, jobs: int) -> dict[str, object]:
         "single_builds_s": round(singles, 2),
         "ratio": round(backfill / singles, 3),
     }
+
+
+def run_cli(command: list[str], jobs: int, env: dict[str, str]) -> None:
+    """Run one `riskreport` command with `--jobs`; on failure, stop with the command and the end of its output."""
+    done = subprocess.run([*command, "--jobs", str(jobs)], capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        tail = (done.stdout + done.stderr)[-2000:]
+        raise SystemExit(f"riskreport {command[3]} failed with exit code {done.returncode}:\n{tail}")
 
 
 def main() -> int:
