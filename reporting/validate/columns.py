@@ -33,6 +33,7 @@ from reporting.validate.grammar import (
     TIMESTAMP_NAIVE,
     TIMESTAMP_ZONED,
     YEARS,
+    byte_lengths,
     bytes_within,
     decimals_written,
 )
@@ -171,7 +172,7 @@ class TableCheck:
         if spec.kind in ("money", "price", "number", "integer"):
             bad |= self.check_range(spec, values, values)
         if spec.kind in ("date", "timestamp"):
-            bad |= self.check_years(spec, values, pc.year(values))
+            bad |= self.check_years(spec, values, values)
         self.invalid[name] = bad
         return pc.if_else(pa.array(bad), pa.scalar(None, values.type), values) if bad.any() else values
 
@@ -200,12 +201,20 @@ class TableCheck:
             bad |= mask
         return bad | self.check_plausible(spec, text, numbers, ~bad)
 
-    def check_years(self, spec: ColumnSpec, text: pa.Array, years: pa.Array) -> np.ndarray:
-        """Flag dates and timestamps outside YEARS (of which `years` holds each value's year); return those rows."""
+    def check_years(self, spec: ColumnSpec, text: pa.Array, values: pa.Array) -> np.ndarray:
+        """Flag dates and timestamps outside YEARS; return those rows. `values` are the dates or timestamps, or the
+        years written. The common case, every year inside, is settled by the years of the least and the greatest
+        value, without the year of every row."""
         first, last = YEARS
-        least, greatest = pc.min_max(years).values()
-        if least.as_py() is None or (least.as_py() >= first and greatest.as_py() <= last):
-            return np.zeros(len(years), dtype=bool)
+        temporal = pa.types.is_temporal(values.type)
+
+        def year_of(value: Any) -> Any:
+            return pc.year(value) if temporal else value
+
+        least, greatest = (year_of(bound).as_py() for bound in pc.min_max(values).values())
+        if least is None or (least >= first and greatest <= last):
+            return np.zeros(len(values), dtype=bool)
+        years = year_of(values)
         outside = _mask(pc.or_(pc.less(years, first), pc.greater(years, last)))
         self.flag(
             "value-out-of-range",
@@ -287,7 +296,7 @@ class TableCheck:
             too_precise = (np.round(numbers, spec.decimal_places) != numbers) & np.isfinite(numbers) & judged
         long = np.zeros(len(text), dtype=bool)
         if pa.types.is_string(text.type):
-            long = _mask(pc.greater(pc.binary_length(text), FLOAT_DIGITS)) & judged
+            long = (byte_lengths(text) > FLOAT_DIGITS) & judged  # a null is not a number, so its decimals are 0
         if long.any():
             too_precise[long] = decimals_written(pc.filter(text, pa.array(long))) > spec.decimal_places
         self.flag(
@@ -407,12 +416,12 @@ class TableCheck:
                 f"{spec.name} must be a date written YYYY-MM-DD; got {{value!r}}.",
             )
             dates = pc.cast(parsed, pa.date32())
-        return dates, bad | self.check_years(spec, text, pc.year(dates))
+        return dates, bad | self.check_years(spec, text, dates)
 
     def parse_timestamp(self, spec: ColumnSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
         fast = _cast_or_none(text, TIMESTAMP_TYPE)
         if fast is not None:
-            return fast, self.check_years(spec, text, pc.year(fast))
+            return fast, self.check_years(spec, text, fast)
         zoned = _matches(text, TIMESTAMP_ZONED)
         _, bad_day = _parse_calendar_date(pc.utf8_slice_codeunits(text, 0, 10))
         naive = _mask(_matches(text, TIMESTAMP_NAIVE)) & ~bad_day

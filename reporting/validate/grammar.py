@@ -54,6 +54,16 @@ def bytes_within(text: pa.Array | pa.ChunkedArray, span: tuple[int, int]) -> boo
     return True
 
 
+def byte_lengths(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """The length in bytes of each value of a text column, read off its offsets (a null's length is whatever its
+    offsets say, most often 0: callers judge nulls apart)."""
+    lengths = []
+    for chunk in text.chunks if isinstance(text, pa.ChunkedArray) else [text]:
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset : chunk.offset + len(chunk) + 1]
+        lengths.append(np.diff(offsets))
+    return np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int32)
+
+
 def decimals_written(text: pa.Array) -> np.ndarray:
     """Decimal places of well-formed numbers as written: fraction digits (trailing zeros aside) less the exponent."""
     parts = pc.extract_regex(text, pattern=DECIMALS_WRITTEN)

@@ -153,14 +153,15 @@ def check_ticker_case(raw: RawSubmission, tables: dict[str, pd.DataFrame], log: 
         for spec in column_specs(model)
         if spec.is_ticker
     ]
-    seen = pd.DataFrame(
-        [
-            (str(ticker), rank)
-            for rank, (name, column) in enumerate(columns)
-            for ticker in _distinct(tables[name][column])
-        ],
-        columns=["ticker", "rank"],
-    )
+    distinct = [
+        (str(ticker), rank) for rank, (name, column) in enumerate(columns) for ticker in _distinct(tables[name][column])
+    ]
+    spelled = {ticker for ticker, _ in distinct}
+    # The common case, no two spellings of one ticker, is settled on the distinct tickers alone. Python and
+    # the column's own lower case agree on ASCII, which tickers nearly always are; any other goes the long way.
+    if all(ticker.isascii() for ticker in spelled) and len({ticker.lower() for ticker in spelled}) == len(spelled):
+        return
+    seen = pd.DataFrame(distinct, columns=["ticker", "rank"])
     folded = seen["ticker"].str.lower()
     spellings = seen.groupby(folded)["ticker"].nunique()
     for key in spellings.index[spellings > 1]:
