@@ -68,9 +68,11 @@ KIND_WORDS = {
 }
 
 
-def _mask(condition: pa.Array | pa.Array) -> np.ndarray:
-    """A boolean array with nulls read as false."""
-    return np.asarray(pc.fill_null(condition, False).to_numpy(zero_copy_only=False), dtype=bool)
+def _mask(condition: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A boolean array with nulls read as false (filled only when there are any: most conditions have none)."""
+    if condition.null_count:
+        condition = pc.fill_null(condition, False)
+    return np.asarray(condition.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _true_rows(mask: pd.Series) -> np.ndarray:
