@@ -353,7 +353,7 @@ class TableCheck:
             return (text if bad.any() else _sorted_categories(coded)), bad
         bad = np.zeros(len(text), dtype=bool)
         # A text no longer in bytes than the limit is no longer in characters either.
-        if spec.max_length is not None and (pc.max(pc.binary_length(text)).as_py() or 0) > spec.max_length:
+        if spec.max_length is not None and byte_lengths(text).max(initial=0) > spec.max_length:
             mask = _mask(pc.greater(pc.utf8_length(text), spec.max_length))
             self.flag(
                 "value-too-long", mask, spec.name, None, f"{spec.name} is longer than {spec.max_length} characters."
@@ -573,7 +573,7 @@ def _count_distinct(data: pa.Table, key: str | None) -> int | None:
         return None
     chunks = data.column(data.column_names.index(key))
     if pa.types.is_string(chunks.type) and chunks.null_count == 0 and len(chunks) > 1:
-        longest = pc.max(pc.binary_length(chunks)).as_py()  # every chunk hashes in as many rounds
+        longest = int(byte_lengths(chunks).max())  # every chunk hashes in as many rounds
         hashes = np.sort(np.concatenate([_text_hashes(chunk, longest) for chunk in chunks.chunks]))
         if (hashes[1:] != hashes[:-1]).all():
             return len(chunks)

@@ -59,9 +59,10 @@ def byte_lengths(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
     offsets say, most often 0: callers judge nulls apart)."""
     lengths = []
     for chunk in text.chunks if isinstance(text, pa.ChunkedArray) else [text]:
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset : chunk.offset + len(chunk) + 1]
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
         lengths.append(np.diff(offsets))
-    return np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int32)
+    return np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
 
 
 def decimals_written(text: pa.Array) -> np.ndarray:
