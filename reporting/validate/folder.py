@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 from reporting.contract import HEADER_TABLE
 from reporting.findings import Finding
@@ -20,6 +23,8 @@ from reporting.ingest.register import Register
 from reporting.validate.model import ValidatedSubmission
 from reporting.validate.register import apply_register_rules
 from reporting.validate.submission import validate_submission
+
+T = TypeVar("T")
 
 
 def validate_folder(
@@ -70,15 +75,45 @@ def validate_folder(
 
 
 def _workers(count: int, in_processes: bool) -> Executor:
-    """`count` forked worker processes, started now, or threads when processes are not wanted or cannot be had."""
+    """`count` workers: this process and `count - 1` forked worker processes, started now (see `HereAndForked`),
+    or `count` threads when processes are not wanted or cannot be had."""
     if in_processes and hasattr(os, "fork"):
-        pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
+        processes = ProcessPoolExecutor(count - 1, mp_context=multiprocessing.get_context("fork"))
         try:
-            pool.submit(int).result()  # forks every worker
-            return pool
+            processes.submit(int).result()  # forks every worker now, before this process starts any thread
+            return HereAndForked(processes, count)
         except OSError:  # no process to be had (the system's limit): the threads do the same work
-            pool.shutdown(cancel_futures=True)
+            processes.shutdown(cancel_futures=True)
     return ThreadPoolExecutor(count)
+
+
+class HereAndForked(ThreadPoolExecutor):
+    """Tasks run in this process (in one of its threads) and in forked worker processes: each of the `count`
+    threads takes the next task when it is free, one running it here, the others handing it to a worker.
+
+    The share run here is not forked, nor sent back through a pipe, and it leaves this process's caches warm for
+    the next folder (a backfill's next month); one worker fewer is forked.
+    """
+
+    def __init__(self, processes: ProcessPoolExecutor, count: int):
+        super().__init__(count)
+        self.processes = processes
+        self.local = threading.local()
+        self.turns = itertools.count()
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        return super().submit(self._run, fn, *args, **kwargs)
+
+    def _run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        if not hasattr(self.local, "here"):
+            self.local.here = next(self.turns) == 0  # the first thread to start works here
+        if self.local.here:
+            return fn(*args, **kwargs)
+        return self.processes.submit(fn, *args, **kwargs).result()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait, cancel_futures=cancel_futures)
+        self.processes.shutdown(wait, cancel_futures=cancel_futures)
 
 
 def _validate_one(
