@@ -521,14 +521,17 @@ def draw_trends(periods: Sequence[str], panels: Sequence[TrendPanel]) -> Chart:
                         color=CURRENT_COLOUR,
                         fontweight="bold",
                     )
-            axes.set_title(panel.label, loc="left", fontsize=7.5, color=INK, pad=3)
+            # At the top of the axes, where matplotlib would place it after measuring every tick label of
+            # the figure for an overlap that the bottom-only x axis cannot have.
+            axes.set_title(panel.label, loc="left", fontsize=7.5, color=INK, pad=3, y=1.0)
             axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p, f=panel.axis_format: f(v)))
             axes.yaxis.set_major_locator(MaxNLocator(3))
             axes.tick_params(labelsize=6.5)
             axes.grid(axis="y", color=GRID, linewidth=0.5)
             axes.set_axisbelow(True)
             axes.margins(y=0.25)
-            axes.set_xticks(ticks, [_month_label(periods[i]) for i in ticks])
+        # The panels share one month axis (its locator and formatter): set once, not once per panel.
+        grid.flat[0].set_xticks(ticks, [_month_label(periods[i]) for i in ticks])
         figure.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.08, wspace=0.42, hspace=0.62)
     alt = (
         "Small multiples of "
