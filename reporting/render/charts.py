@@ -177,7 +177,7 @@ def _to_svg(figure: Figure, name: str, alt: str) -> str:
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
     # WeasyPrint walks every element and text node of the SVG when it draws it: without the whitespace between
     # tags and matplotlib's plain groups, that is half the nodes.
-    text = _drop_plain_groups(re.sub(r">\s+<", "><", text))
+    text = _style_as_attributes(_drop_plain_groups(re.sub(r">\s+<", "><", text)))
     # matplotlib numbers its element ids per figure (text_1, patch_2...): prefixed with the chart's name,
     # they stay unique when several charts share one HTML document.
     text = re.sub(r'\bid="([^"]+)"', rf'id="{name}-\1"', text)
@@ -187,6 +187,39 @@ def _to_svg(figure: Figure, name: str, alt: str) -> str:
     text = text.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
     head_end = text.index(">") + 1
     return f"{text[:head_end]}\n <title>{label}</title>{text[head_end:]}"
+
+
+def _style_as_attributes(svg: str) -> str:
+    """The SVG with its CSS written as presentation attributes: matplotlib's one rule (`*{...}`, every element)
+    on each element, then the element's own `style` over it, as the CSS cascade would give them.
+
+    WeasyPrint parses every `style` attribute and matches every rule against every element when it draws an
+    SVG; attributes it reads as they are. The drawing is the same.
+    """
+    rule = re.search(r'<style type="text/css">\*\{([^}]*)\}</style>', svg)
+    every = _declarations(rule[1]) if rule else {}
+    if rule:
+        svg = svg.replace(rule[0], "").replace("<defs></defs>", "")
+
+    def restyle(tag: re.Match[str]) -> str:
+        name, attributes, close = tag[1], tag[2], tag[3]
+        style = re.search(r' style="([^"]*)"', attributes)
+        own = _declarations(style[1]) if style else {}
+        if style:
+            attributes = attributes.replace(style[0], "")
+        declared = {**every, **own}
+        if name in ("svg", "title", "defs", "clipPath", "style"):
+            declared = own
+        written = "".join(f' {key}="{value}"' for key, value in declared.items())
+        return f"<{name}{attributes}{written}{close}>"
+
+    return re.sub(r"<([a-zA-Z]+)((?:\s[^>]*?)?)(/?)>", restyle, svg)
+
+
+def _declarations(css: str) -> dict[str, str]:
+    """{property: value} of a CSS declaration list as matplotlib writes it (no quotes, no semicolons in values)."""
+    pairs = (declaration.split(":", 1) for declaration in css.split(";") if declaration.strip())
+    return {key.strip(): value.strip() for key, value in pairs}
 
 
 def _drop_plain_groups(svg: str) -> str:
