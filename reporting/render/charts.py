@@ -167,7 +167,7 @@ def _place(figure: Figure, stack: Sequence[tuple[Axes, float]], gap_pt: float = 
 
 
 def _to_svg(figure: Figure, name: str, alt: str) -> str:
-    """The figure as an <svg> element to inline in HTML, with its alt text; reproducible byte for byte."""
+    """The figure as an <svg> element with its alt text (fit to inline in HTML too); reproducible byte for byte."""
     buffer = io.StringIO()
     with matplotlib.rc_context({**_style(), "svg.hashsalt": f"riskreport-{name}"}):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
