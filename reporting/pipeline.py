@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,12 @@ from reporting.contract import SCHEMA_VERSION, json_schemas
 from reporting.history import DEFAULT_FILE, HistoryError
 from reporting.ingest.model import Limits
 from reporting.ingest.register import Register
-from reporting.metrics.compute import Metrics, combine_accepted_partials, compute_metrics_from_partials
+from reporting.metrics.compute import (
+    Metrics,
+    combine_accepted_partials,
+    compute_metrics_from_partials,
+    summarise_submission,
+)
 from reporting.metrics.coverage import count_coverage
 from reporting.metrics.filing import (
     EntityFigure,
@@ -128,10 +134,17 @@ def compute_period(
     market in the latest earlier period it filed (for the missing ones). `known_submissions` are the
     submission_ids accepted in earlier builds of the period, which a restatement may name.
     """
-    submissions = validate_folder(
-        path, period, limits, progress=progress, jobs=jobs, register=register, known_submissions=known_submissions
-    )
     thresholds = thresholds or load_thresholds(None)
+    submissions = validate_folder(
+        path,
+        period,
+        limits,
+        progress=progress,
+        jobs=jobs,
+        register=register,
+        known_submissions=known_submissions,
+        then=partial(summarise_submission, scenarios=thresholds.scenarios),
+    )
     partials = combine_accepted_partials(submissions, thresholds.scenarios)
     metrics = compute_metrics_from_partials(
         partials,

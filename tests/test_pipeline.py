@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import fields
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from reporting import pipeline
+from reporting.config import load_thresholds
+from reporting.metrics.compute import combine_accepted_partials
+from reporting.metrics.partials import Partials
 from reporting.render import pdf, workbook
 from reporting.render.model import Report
 from reporting.render.validation import validation_to_dict
+from reporting.validate.folder import validate_folder
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 
@@ -22,6 +28,20 @@ def test_validation_in_parallel_gives_the_same_submissions_in_the_same_order() -
     assert validation_to_dict(three) == validation_to_dict(one)
     # Validation alone keeps findings, not tables: jobs=3 sent its results back from worker processes.
     assert all(submission.tables == {} for submission in one + three)
+
+
+def test_a_build_computes_each_submissions_partials_where_it_was_validated() -> None:
+    computed = pipeline.compute_period(SAMPLE / "2025-11", "2025-11", jobs=2)
+    accepted = [s for s in computed.submissions if s.status == "accepted"]
+    assert len(accepted) > 10
+    # Sent back from the worker processes with their partials, and without their liquidation rows.
+    assert all(isinstance(s.partials, Partials) and "liquidations" not in s.tables for s in accepted)
+    assert any("open_interest" in s.tables for s in accepted)
+    whole = validate_folder(SAMPLE / "2025-11", "2025-11")
+    assert any("liquidations" in s.tables for s in whole)
+    expected = combine_accepted_partials(whole, load_thresholds().scenarios)
+    for field in fields(Partials):
+        pd.testing.assert_frame_equal(getattr(computed.partials, field.name), getattr(expected, field.name))
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pyarrow as pa
 
@@ -42,6 +42,18 @@ class InputFile:
     @property
     def sha256(self) -> str | None:
         return None if self.digest is None else self.digest.result()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sent from a worker process to its parent: with the SHA-256 finished, not a Future.
+        return (_hashed_file, (self.path, self.bytes, self.sha256))
+
+
+def _hashed_file(path: str, size: int, sha256: str | None) -> InputFile:
+    digest: Future[str] | None = None
+    if sha256 is not None:
+        digest = Future()
+        digest.set_result(sha256)
+    return InputFile(path, size, digest)
 
 
 @dataclass

@@ -30,6 +30,16 @@ from reporting.ingest.workbook import submission_from_workbook
 
 DEFAULT_LIMITS = Limits()
 HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+"""Hashes large files in the background. A forked child (a validation worker) makes its own: the parent's
+thread does not live on in it."""
+
+
+def _new_hasher() -> None:
+    global HASHER
+    HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+
+
+os.register_at_fork(after_in_child=_new_hasher)
 """Computes the SHA-256 of large table files in the background."""
 FOLDER_NOTES = frozenset({"README.md", "README.txt"})
 """Notes a supervisor may keep beside the submissions; they are not submissions and are not read."""

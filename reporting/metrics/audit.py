@@ -15,16 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from reporting.contract import EXCHANGE_TYPES, UNSECURED, compute_period_bounds
 from reporting.metrics.derivatives import WINDOW_HOURS
-from reporting.metrics.partials import ALL_ASSETS, Partials, is_funded, largest_first, to_cents
+from reporting.metrics.partials import ALL_ASSETS, EVENTS_CAP, Partials, is_funded, to_cents
 from reporting.validate.model import ValidatedSubmission
-
-EVENTS_CAP = 1000
-"""Raw liquidation events kept in the workbook: the largest ones by notional_usd (ties: earliest ts)."""
 
 LIQUIDATION_EVENT_COLUMNS = (
     "venue",
@@ -38,6 +34,7 @@ LIQUIDATION_EVENT_COLUMNS = (
     "notional_cents",
     "incident_id",
 )
+"""The columns of the raw liquidation events listed in the workbook, in the workbook's order."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +85,7 @@ def compute_audit_tables(partials: Partials, submissions: list[ValidatedSubmissi
     exchanges = {
         s.header.entity_name: s.tables for s in accepted if s.header and s.header.entity_type in EXCHANGE_TYPES
     }
-    largest_events, largest_by_venue, events_total = compute_largest_events(exchanges, EVENTS_CAP)
+    largest_events, largest_by_venue, events_total = compute_largest_events(partials, EVENTS_CAP)
     return AuditTables(
         hourly_liquidations=compute_hourly_liquidations(partials, period),
         period_hours=compute_period_hours(period),
@@ -206,52 +203,16 @@ def compute_liquidation_breakdown(partials: Partials) -> pd.DataFrame:
     )
 
 
-def _events(venue: str, liquidations: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "venue": venue,
-            "event_id": liquidations["event_id"].to_numpy(),
-            "ts": liquidations["ts"].array,
-            "symbol": liquidations["symbol"].to_numpy(),
-            "base_asset": liquidations["base_asset"].to_numpy(),
-            "position_side": liquidations["position_side"].to_numpy(),
-            "method": liquidations["method"].to_numpy(),
-            "margin_mode": liquidations["margin_mode"].to_numpy(),
-            "notional_cents": to_cents(liquidations["notional_usd"]),
-            "incident_id": liquidations["incident_id"].to_numpy(),
-        }
-    )
-
-
-def _empty_events() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype="object") for name in LIQUIDATION_EVENT_COLUMNS})
-
-
-def compute_largest_events(
-    exchanges: dict[str, dict[str, pd.DataFrame]], cap: int
-) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+def compute_largest_events(partials: Partials, cap: int) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """The `cap` largest liquidation events of all venues, the largest event of each venue, and the events in all.
 
-    Both tables are in the toolkit's order (see `AuditTables.largest_events` and `largest_by_venue`).
+    Both tables are in the toolkit's order (see `AuditTables.largest_events` and `largest_by_venue`), with the
+    columns LIQUIDATION_EVENT_COLUMNS.
     """
-    candidates = []
-    total = 0
-    for venue, tables in exchanges.items():
-        liquidations = tables.get("liquidations")
-        if liquidations is None or liquidations.empty:
-            continue
-        total += len(liquidations)
-        cents = to_cents(liquidations["notional_usd"])
-        # The venue's `cap` largest, with every tie of the smallest of them: they hold its largest event
-        # and every event of the overall top `cap`.
-        edge = max(len(cents) - cap, 0)
-        smallest = np.partition(cents, edge)[edge]
-        candidates.append(largest_first(_events(venue, liquidations[cents >= smallest])))
-    if not candidates:
-        return _empty_events(), _empty_events(), 0
-    largest = largest_first(pd.concat(candidates, ignore_index=True)).head(cap)
-    by_venue = largest_first(pd.concat([frame.head(1) for frame in candidates], ignore_index=True))
-    return largest, by_venue, total
+    candidates = partials.largest_liquidations[list(LIQUIDATION_EVENT_COLUMNS)]  # in order, the largest first
+    largest = candidates.head(cap).reset_index(drop=True)
+    by_venue = candidates.drop_duplicates("venue").reset_index(drop=True)
+    return largest, by_venue, int(partials.liquidations["events"].sum())
 
 
 def compute_period_end_rows(exchanges: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:

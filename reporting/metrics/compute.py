@@ -87,10 +87,25 @@ def compute_metrics(
     )
 
 
+def summarise_submission(submission: ValidatedSubmission, scenarios: ScenarioSettings) -> ValidatedSubmission:
+    """A validated submission as a build keeps it: with its partial aggregates when accepted, and without its
+    liquidation rows, of which the partials hold all that the metrics, the report and the workbook need.
+
+    The map step: a build runs it where the submission was validated (`validate_folder`'s `then`), so that
+    the partials of several submissions are computed at once and the event rows never leave that worker.
+    """
+    partials = None
+    if submission.status == "accepted" and submission.header is not None:
+        partials = compute_partials(submission.header, submission.tables, scenarios)
+    tables = {name: table for name, table in submission.tables.items() if name != "liquidations"}
+    return replace(submission, tables=tables, partials=partials)
+
+
 def combine_accepted_partials(submissions: Iterable[ValidatedSubmission], scenarios: ScenarioSettings) -> Partials:
-    """The combined partial aggregates of the accepted submissions; the others are left out."""
+    """The combined partial aggregates of the accepted submissions (computed from their tables unless summarised
+    already); the others are left out."""
     return combine_partials(
-        compute_partials(s.header, s.tables, scenarios)
+        s.partials if isinstance(s.partials, Partials) else compute_partials(s.header, s.tables, scenarios)
         for s in submissions
         if s.status == "accepted" and s.header is not None
     )

@@ -230,7 +230,7 @@ def compute_liquidations(partials: Partials) -> dict[str, Any]:
     by_method = buckets.groupby("method")["notional_cents"].sum()
     by_venue_total = buckets.groupby("venue", sort=True)["notional_cents"].sum()
     cross = int(cents[buckets["margin_mode"].isin(CROSS_MODES)].sum())
-    largest = partials.largest_liquidation
+    largest = partials.largest_liquidations.head(1)  # in order: the largest first
     return {
         "liquidations_long_usd": format_usd(long_cents),
         "liquidations_short_usd": format_usd(short_cents),

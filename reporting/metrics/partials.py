@@ -78,6 +78,8 @@ NO_MATURITY = "none"
 """The maturity_year of DAT debt without a maturity_date."""
 
 ENTITY_COLUMNS = {"entity": TEXT, "entity_type": TEXT}
+EVENTS_CAP = 1000
+"""The largest liquidation events kept of each venue: the workbook lists the EVENTS_CAP largest of all venues."""
 LARGEST_COLUMNS = {
     "notional_cents": "int64",
     "ts": "datetime64[us, UTC]",
@@ -86,6 +88,9 @@ LARGEST_COLUMNS = {
     "symbol": TEXT,
     "base_asset": TEXT,
     "position_side": TEXT,
+    "method": TEXT,
+    "margin_mode": TEXT,
+    "incident_id": TEXT,
 }
 INCIDENT_COLUMNS = {
     "entity": TEXT,
@@ -126,7 +131,8 @@ class Partials:
       split over several chunks would need the chunks of one submission combined first.
     - incident_liquidations: per entity and incident_id, Σ notional_usd (cents) and count of the events
       naming it.
-    - largest_liquidation: the candidate largest events (at most one per venue once reduced).
+    - largest_liquidations: each venue's EVENTS_CAP largest events, all venues' in the toolkit's order of size
+      (`largest_first`): they hold each venue's largest event and the EVENTS_CAP largest of all.
     - incidents: the incident rows, with the entity and the money in cents.
     - loans: per lender and entity type: Σ borrowed_usd of secured and of unsecured loans, Σ collateral_usd
       of secured loans, Σ funded_onchain_usd (cents).
@@ -147,7 +153,7 @@ class Partials:
     liquidations: pd.DataFrame
     liquidated_accounts: pd.DataFrame
     incident_liquidations: pd.DataFrame
-    largest_liquidation: pd.DataFrame
+    largest_liquidations: pd.DataFrame
     incidents: pd.DataFrame
     loans: pd.DataFrame
     loan_collateral: pd.DataFrame
@@ -178,7 +184,7 @@ def _empty_frames() -> dict[str, pd.DataFrame]:
     # Built once: constructing a dozen typed empty frames costs more than a small submission's partials.
     frames = {name: empty_frame({**keys, **values}) for name, (keys, values) in SUMMED.items()}
     frames["entities"] = empty_frame(ENTITY_COLUMNS)
-    frames["largest_liquidation"] = empty_frame(LARGEST_COLUMNS)
+    frames["largest_liquidations"] = empty_frame(LARGEST_COLUMNS)
     frames["incidents"] = empty_frame(INCIDENT_COLUMNS)
     return frames
 
@@ -317,16 +323,17 @@ def _compute_liquidation_partials(venue: str, liquidations: pd.DataFrame) -> dic
         .sum()
         .reset_index()
     )
-    largest = liquidations[cents == cents.max()]  # the events that can come first in the order
-    largest_row = pd.DataFrame(
+    # The venue's EVENTS_CAP largest, with every tie of the smallest of them, put in order and cut to EVENTS_CAP.
+    edge = max(len(cents) - EVENTS_CAP, 0)
+    kept = cents >= np.partition(cents, edge)[edge]
+    largest = liquidations[kept]
+    event_columns = ("event_id", "symbol", "base_asset", "position_side", "method", "margin_mode", "incident_id")
+    largest_rows = pd.DataFrame(
         {
-            "notional_cents": to_cents(largest["notional_usd"]),
+            "notional_cents": cents[kept],
             "ts": largest["ts"].to_numpy(),
             "venue": venue,
-            "event_id": largest["event_id"].to_numpy(),
-            "symbol": largest["symbol"].to_numpy(),
-            "base_asset": largest["base_asset"].to_numpy(),
-            "position_side": largest["position_side"].to_numpy(),
+            **{column: largest[column].to_numpy() for column in event_columns},
         }
     )
     referenced = liquidations["account_ref"].dropna()
@@ -337,7 +344,7 @@ def _compute_liquidation_partials(venue: str, liquidations: pd.DataFrame) -> dic
         "liquidations": _with_key(buckets, "liquidations", venue=venue),
         "liquidated_accounts": accounts,
         "incident_liquidations": _with_key(by_incident, "incident_liquidations", entity=venue),
-        "largest_liquidation": conform_frame(largest_first(largest_row).head(1), LARGEST_COLUMNS),
+        "largest_liquidations": conform_frame(largest_first(largest_rows).head(EVENTS_CAP), LARGEST_COLUMNS),
     }
 
 
@@ -498,7 +505,7 @@ def _compute_incident_rows(entity: str, incidents: pd.DataFrame) -> pd.DataFrame
 
 
 def combine_partials(parts: Iterable[Partials]) -> Partials:
-    """Combine partials of several submissions (or chunks): sums over the same keys, the largest event.
+    """Combine partials of several submissions (or chunks): sums over the same keys, the largest events in order.
 
     Associative and commutative: combining in any grouping or order gives the same partials, rows
     sorted by their keys.
@@ -519,8 +526,8 @@ def combine_partials(parts: Iterable[Partials]) -> Partials:
         if field.name in SUMMED:
             keys = list(SUMMED[field.name][0])
             frame = frame.groupby(keys, sort=True).sum().reset_index()
-        elif field.name == "largest_liquidation":
-            frame = largest_first(frame).head(1)
+        elif field.name == "largest_liquidations":
+            frame = largest_first(frame)
         elif field.name == "entities":
             frame = frame.drop_duplicates().sort_values(["entity", "entity_type"])
         else:

@@ -3,14 +3,13 @@ workbook is written, when more than one job is allowed."""
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
+from reporting.forking import collection_paused_for_existing_objects
 from reporting.render.model import Report
 
 
@@ -22,7 +21,7 @@ def render_documents(report: Report, jobs: int) -> dict[str, bytes]:
     from reporting.render.workbook import render_workbook
 
     period = report.period
-    with _collection_paused_for_existing_objects():
+    with collection_paused_for_existing_objects():
         pdf = Rendering(render_pdf, report, in_child=jobs > 1)
         try:
             workbook = render_workbook(report)
@@ -84,18 +83,3 @@ class Rendering:
             os.waitpid(self.pid, 0)
             self.pid = None
             self.scratch.unlink(missing_ok=True)
-
-
-@contextmanager
-def _collection_paused_for_existing_objects() -> Iterator[None]:
-    """Leave the objects alive now (the submissions, the Report) out of garbage collection until the block ends.
-
-    Rendering makes many short-lived objects, and each full collection would otherwise walk every
-    existing object again (about 0.4 s per document for ten million events); in the forked PDF child
-    it would also copy the pages those objects live on.
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()

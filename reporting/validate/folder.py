@@ -13,6 +13,7 @@ from pathlib import Path
 
 from reporting.contract import HEADER_TABLE
 from reporting.findings import Finding
+from reporting.forking import collection_paused_for_existing_objects
 from reporting.ingest.model import Limits, RawSubmission
 from reporting.ingest.read import discover_submissions, read_submission
 from reporting.ingest.register import Register
@@ -30,6 +31,7 @@ def validate_folder(
     findings_only: bool = False,
     register: Register | None = None,
     known_submissions: Collection[str] = frozenset(),
+    then: Callable[[ValidatedSubmission], ValidatedSubmission] | None = None,
 ) -> list[ValidatedSubmission]:
     """Read and validate every submission under `path` (a submissions folder or one submission).
 
@@ -41,9 +43,12 @@ def validate_folder(
     folder order whatever `jobs` is. `findings_only` is validation alone (`riskreport validate`): neither
     the SHA-256 of the files (only a build's manifest needs them) nor the typed tables are kept, and what is
     left of a submission is small enough to send back from a worker process, so several submissions at once
-    are validated in forked processes, which share no interpreter lock. With a `register` of expected
-    filers, its rules run last (`reporting.validate.register`). `known_submissions` are the submission_ids
-    accepted in earlier builds (from the history): a restatement may name one of them.
+    are validated in forked processes, which share no interpreter lock. `then` runs on each submission
+    where it was validated, before the rules across submissions, and what it returns is kept: a build computes
+    there the partial aggregates and keeps no event rows (`reporting.metrics.compute.summarise_submission`),
+    which makes it small enough for worker processes too. With a `register` of expected filers, its rules run
+    last (`reporting.validate.register`). `known_submissions` are the submission_ids accepted in earlier builds
+    (from the history): a restatement may name one of them.
     """
     limits = limits or Limits()
     paths, stray = discover_submissions(path, limits)
@@ -51,15 +56,10 @@ def validate_folder(
     at_once = max(1, min(jobs, len(paths)))
     threads = max(1, jobs // at_once)  # for the parsing and the column checks of each submission
     validate = partial(
-        _validate_one, root=root, limits=limits, threads=threads, period=period, findings_only=findings_only
+        _validate_one, root=root, limits=limits, threads=threads, period=period, findings_only=findings_only, then=then
     )
-    in_processes = findings_only and at_once > 1 and hasattr(os, "fork")
-    pool: Executor = (
-        ProcessPoolExecutor(at_once, mp_context=multiprocessing.get_context("fork"))
-        if in_processes
-        else ThreadPoolExecutor(at_once)
-    )
-    with pool:
+    in_processes = (findings_only or then is not None) and at_once > 1
+    with collection_paused_for_existing_objects(), _workers(at_once, in_processes) as pool:
         # The progress shown advances as each submission's result comes in, in folder order.
         submissions = [done for _, done in zip(progress(paths), pool.map(validate, paths), strict=True)]
     submissions += [reject_unrecognised(finding) for finding in stray]
@@ -69,12 +69,32 @@ def validate_folder(
     return submissions
 
 
+def _workers(count: int, in_processes: bool) -> Executor:
+    """`count` forked worker processes, started now, or threads when processes are not wanted or cannot be had."""
+    if in_processes and hasattr(os, "fork"):
+        pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
+        try:
+            pool.submit(int).result()  # forks every worker
+            return pool
+        except OSError:  # no process to be had (the system's limit): the threads do the same work
+            pool.shutdown(cancel_futures=True)
+    return ThreadPoolExecutor(count)
+
+
 def _validate_one(
-    submission_path: Path, root: Path, limits: Limits, threads: int, period: str | None, findings_only: bool
+    submission_path: Path,
+    root: Path,
+    limits: Limits,
+    threads: int,
+    period: str | None,
+    findings_only: bool,
+    then: Callable[[ValidatedSubmission], ValidatedSubmission] | None,
 ) -> ValidatedSubmission:
     raw = read_submission(submission_path, root, limits, hashed=not findings_only, threads=threads)
     submission = validate_submission(raw, period, threads)
-    return replace(submission, tables={}) if findings_only else submission
+    if findings_only:
+        submission = replace(submission, tables={})
+    return submission if then is None else then(submission)
 
 
 def reject_unrecognised(finding: Finding) -> ValidatedSubmission:

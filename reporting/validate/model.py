@@ -25,9 +25,12 @@ class ValidatedSubmission:
     column may be null; dates are datetime64 (midnight, no zone); timestamps are datetime64[UTC];
     booleans are bool; text and enums are strings. A table the entity type may leave out and did
     not send is absent; `tables` is empty when the submission was validated for its findings only
-    (`riskreport validate`). `header` is None when the header itself was invalid.
+    (`riskreport validate`), and holds no liquidations once a build has summarised it into `partials`.
+    `header` is None when the header itself was invalid.
 
     `findings` keeps at most FINDINGS_CAP findings; `finding_counts` counts every finding by code.
+    `partials` holds, in a build, the partial aggregates of an accepted submission, computed where it was
+    validated (`reporting.metrics.compute.summarise_submission`); it is None otherwise.
     """
 
     source: str
@@ -41,6 +44,7 @@ class ValidatedSubmission:
     status: Status = "accepted"
     rows: dict[str, int] = field(default_factory=dict)
     header_file: str = ""
+    partials: object = None
 
     def add(self, finding: Finding) -> None:
         """Record a finding made after the submission's own checks (the folder-level rules)."""

@@ -228,5 +228,5 @@ def test_largest_liquidation_of_a_venue_breaks_ties_by_time_then_event_id() -> N
             for event_id, time, notional in events
         ],  # fmt: skip
     )
-    largest = compute_partials(submission.header, submission.tables, load_thresholds().scenarios).largest_liquidation
-    assert largest["event_id"].tolist() == ["L-2"]
+    largest = compute_partials(submission.header, submission.tables, load_thresholds().scenarios).largest_liquidations
+    assert largest["event_id"].tolist() == ["L-2", "L-9", "L-1", "L-0"]

@@ -17,12 +17,16 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from reporting.config import load_thresholds
 from reporting.ingest.register import read_register
 from reporting.metrics.audit import compute_hourly_liquidations, compute_largest_events, compute_period_hours
+from reporting.metrics.compute import combine_accepted_partials
 from reporting.metrics.partials import empty_partials
 from reporting.pipeline import compute_period, run_build
 from reporting.render.workbook import render_workbook
 from reporting.sample.generate import write_sample
+from reporting.validate.model import ValidatedSubmission
+from tests.metrics.factories import make_submission
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 PERIOD = "2025-11"
@@ -313,24 +317,36 @@ def test_conventions_formats_tables_protection(built: tuple[Any, bytes]) -> None
 
 
 def test_events_cap_keeps_the_largest_in_tie_order() -> None:
-    liquidations = pd.DataFrame(
-        {
-            "event_id": ["e1", "e2", "e3", "e4"],
-            "ts": pd.to_datetime(
-                ["2025-11-02T00:00:00Z", "2025-11-01T00:00:00Z", "2025-11-03T00:00:00Z", "2025-11-04T00:00:00Z"]
-            ),
-            "symbol": ["BTC-PERP"] * 4,
-            "base_asset": ["BTC"] * 4,
-            "position_side": ["long", "short", "long", "long"],
-            "method": ["order_book"] * 4,
-            "margin_mode": ["cross"] * 4,
-            "notional_usd": [500.0, 500.0, 100.0, 900.0],
-            "incident_id": [None] * 4,
-        }
-    )
-    other = liquidations.assign(event_id=["o1", "o2", "o3", "o4"], notional_usd=[1.0, 2.0, 3.0, 3.0])
-    exchanges = {"Venue": {"liquidations": liquidations}, "Other": {"liquidations": other}}
-    events, by_venue, total = compute_largest_events(exchanges, cap=3)
+    def venue(name: str, events: list[tuple[str, str, str, float]]) -> ValidatedSubmission:
+        rows = [
+            {
+                "event_id": e,
+                "ts": f"2025-11-0{day}T00:00:00Z",
+                "base_asset": "BTC",
+                "position_side": side,
+                "notional_usd": usd,
+            }
+            for e, day, side, usd in events
+        ]
+        return make_submission(name, "dex", liquidations=rows)
+
+    submissions = [
+        venue(
+            "Venue",
+            [
+                ("e1", "2", "long", 500.0),
+                ("e2", "1", "short", 500.0),
+                ("e3", "3", "long", 100.0),
+                ("e4", "4", "long", 900.0),
+            ],
+        ),
+        venue(
+            "Other",
+            [("o1", "2", "long", 1.0), ("o2", "1", "short", 2.0), ("o3", "3", "long", 3.0), ("o4", "4", "long", 3.0)],
+        ),
+    ]
+    partials = combine_accepted_partials(submissions, load_thresholds().scenarios)
+    events, by_venue, total = compute_largest_events(partials, cap=3)
     assert total == 8
     assert list(events["event_id"]) == ["e4", "e2", "e1"]  # 900, then the earlier of the two 500s
     # Each venue's largest, even when it is not among the `cap` largest of all; ties: the earliest.

@@ -9,9 +9,9 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter, quote_sheetname
 
 from reporting.contract import EXCHANGE_TYPES
-from reporting.metrics.audit import EVENTS_CAP, AuditTables
+from reporting.metrics.audit import AuditTables
 from reporting.metrics.derivatives import METHODS, WINDOW_HOURS
-from reporting.metrics.partials import HIGH_LEVERAGE_BANDS
+from reporting.metrics.partials import EVENTS_CAP, HIGH_LEVERAGE_BANDS
 from reporting.metrics.scenarios import BAND_LOWER_BOUNDS
 from reporting.render.workbook.figures import Figure, count_types, exact_sum, gate, keyed_figures, nullable
 from reporting.render.workbook.inputs import Inputs, dollars, naive_utc_all, text

@@ -8,8 +8,8 @@ from importlib.resources import files
 from jinja2 import Environment, StrictUndefined, Template
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reporting.metrics.audit import EVENTS_CAP
 from reporting.metrics.flags import FLAGS
+from reporting.metrics.partials import EVENTS_CAP
 from reporting.render.format import format_count
 from reporting.render.workbook.inputs import Inputs
 from reporting.render.workbook.writer import HEADER_FONT, TITLE_FONT, WRAP, protect
