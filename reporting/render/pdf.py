@@ -8,7 +8,8 @@ events: tables are per venue, lender, asset, code or submission, and the inciden
 
 Safety: autoescape is on and undefined names raise (StrictUndefined), so submitted text (entity names,
 incident ids and descriptions) is always literal text; WeasyPrint fetches through `AssetFetcher`, which
-serves the package's own stylesheet and refuses every other URL (no file:, no network).
+serves the package's own stylesheet and the charts' SVG (given in the page as data: URLs) and refuses every
+other URL (no file:, no network).
 
 Reproducibility: every date comes from the Report (`options.generated_at`), never from the clock; the
 charts have fixed ids and no dates; WeasyPrint derives the PDF identifier from the content. Two renders
@@ -17,6 +18,7 @@ of the same Report give the same bytes.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import warnings
 from collections.abc import Iterable
@@ -89,7 +91,8 @@ SEVERITY_ORDER = {"major": 0, "significant": 1, "minor": 2}
 
 
 class AssetFetcher(URLFetcher):
-    """The only way WeasyPrint may load anything: the package's own assets, by name; everything else refused.
+    """The only way WeasyPrint may load anything: the package's own assets, by name, and the charts' SVG given
+    in the page as data: URLs (no I/O); everything else refused.
 
     `fetched` and `refused` record the URLs asked for, so that a caller (or a test) can check that
     nothing outside the package was requested.
@@ -101,6 +104,10 @@ class AssetFetcher(URLFetcher):
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if url.startswith(charts.SVG_DATA_URL):
+            self.fetched.append(url)
+            body = base64.b64decode(url.removeprefix(charts.SVG_DATA_URL), validate=True)
+            return URLFetcherResponse(url, body=body, headers={"Content-Type": "image/svg+xml"})
         name = url.removeprefix(ASSET_SCHEME)
         if url.startswith(ASSET_SCHEME) and name in ASSETS:
             self.fetched.append(url)

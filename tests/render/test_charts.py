@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -81,3 +82,18 @@ def test_a_long_venue_name_is_shortened_on_the_axis_but_whole_in_the_alt_text() 
     chart = charts.draw_open_interest_by_venue([(LONG_NAME, 31.27e9)])
     assert LONG_NAME[:39] + "\u2026" in chart.svg
     assert LONG_NAME in chart.alt
+
+
+def test_the_svg_carries_its_styling_as_attributes() -> None:
+    """matplotlib's CSS (a rule for every element, then each element's style) becomes attributes, same values."""
+    chart = charts.draw_liquidations_by_day(DAYS, [4.5e7] * 30, [1.1e9] * 30, (DAYS[20], DAYS[21]))
+    assert "style=" not in chart.svg and "<style" not in chart.svg
+    # The bars: their own fill, and the rule's joins and caps.
+    long_bars = re.findall(r'<path [^>]*fill="#a8322d"[^>]*>', chart.svg)
+    assert len(long_bars) >= 30
+    for bar in long_bars:
+        assert 'stroke-linejoin="' in bar and 'stroke-linecap="butt"' in bar
+    # The grid lines: their own square caps over the rule's butt caps.
+    grid = re.findall(r'<path [^>]*stroke="#d5dbe1"[^>]*>', chart.svg)
+    assert grid and all('stroke-linecap="square"' in line and "butt" not in line for line in grid)
+    assert re.search(r'<text [^>]*font-size="[0-9.]+px" font-family="[^"]+"', chart.svg)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
 from dataclasses import replace
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -237,18 +239,24 @@ def test_two_renders_are_byte_identical(sample: tuple[Report, bytes]) -> None:
     assert render_pdf(report) == first
 
 
-def test_charts_are_inline_svg_with_alt_text(sample: tuple[Report, bytes]) -> None:
+def test_charts_are_svg_images_with_alt_text(sample: tuple[Report, bytes]) -> None:
     html = render_html(sample[0])
-    charts = re.findall(r"<svg [^>]*>", html)
-    assert len(charts) == 7  # trends, open interest, liquidations, stress hours, lending, maturities, incidents
-    for tag in charts:
-        assert 'role="img"' in tag
-        assert 'aria-label="' in tag
-    assert html.count("<title>") == 1 + 7  # the document's, then one per chart
+    images = re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)">', html)
+    assert len(images) == 7  # trends, open interest, liquidations, stress hours, lending, maturities, incidents
+    assert html.count("<img") == 7
     assert html.count("<figcaption") == 7
-    # Text kept as text, and no date in the charts.
-    assert "<text" in html
-    assert "<dc:date>" not in html
+    for data, alt in images:
+        svg = base64.b64decode(data).decode("utf-8")
+        assert svg.startswith("<svg ")
+        head = svg[: svg.index(">")]
+        assert 'role="img"' in head
+        label = re.search(r'aria-label="([^"]*)"', head)
+        title = re.search(r"<title>([^<]*)</title>", svg)
+        assert label and title
+        assert unescape(label[1]) == unescape(title[1]) == unescape(alt)
+        # Text kept as text, and no date in the charts.
+        assert "<text" in svg or "<tspan" in svg
+        assert "<dc:date>" not in svg
 
 
 def test_final_marking_classification_and_authority(sample: tuple[Report, bytes]) -> None:
@@ -297,11 +305,13 @@ def test_submitted_text_is_literal_and_nothing_is_fetched(hostile: Report) -> No
     html = render_html(hostile)
     assert "<b>x</b>" not in html
     assert "&lt;b&gt;x&lt;/b&gt; {{ 7*7 }}" in html
-    assert "<img" not in html and "<style>@import" not in html
+    assert '<img src="http' not in html and "<style>@import" not in html
     fetcher = AssetFetcher()
     pdf = PdfReader(io.BytesIO(render_pdf(hostile, url_fetcher=fetcher)))
     assert fetcher.refused == []
-    assert fetcher.fetched == ["riskreport-asset:report.css"]
+    charts = [url for url in fetcher.fetched if url.startswith("data:image/svg+xml;base64,")]
+    assert len(charts) == html.count("<figcaption") > 0
+    assert [url for url in fetcher.fetched if url not in charts] == ["riskreport-asset:report.css"]
     text = read_text(pdf)
     assert HOSTILE_NAME in text
     assert '<img src="http://example.invalid/x.png">' in text
@@ -309,15 +319,23 @@ def test_submitted_text_is_literal_and_nothing_is_fetched(hostile: Report) -> No
 
 def test_fetcher_refuses_files_and_network() -> None:
     fetcher = AssetFetcher()
-    for url in ("file:///etc/passwd", "http://example.invalid/x.css", "riskreport-asset:../pyproject.toml"):
+    urls = (
+        "file:///etc/passwd",
+        "http://example.invalid/x.css",
+        "riskreport-asset:../pyproject.toml",
+        "data:text/css;base64,Ym9keXt9",
+    )
+    for url in urls:
         with pytest.raises(ValueError, match="refused"):
             fetcher.fetch(url)
     assert fetcher.refused == [
         "file:///etc/passwd",
         "http://example.invalid/x.css",
         "riskreport-asset:../pyproject.toml",
+        "data:text/css;base64,Ym9keXt9",
     ]
     assert fetcher.fetch("riskreport-asset:report.css").read().startswith(b"/*")
+    assert fetcher.fetch("data:image/svg+xml;base64,PHN2Zy8+").read() == b"<svg/>"
 
 
 @pytest.mark.parametrize(
