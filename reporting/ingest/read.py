@@ -30,17 +30,8 @@ from reporting.ingest.workbook import submission_from_workbook
 
 DEFAULT_LIMITS = Limits()
 HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
-"""Hashes large files in the background. A forked child (a validation worker) makes its own: the parent's
-thread does not live on in it."""
-
-
-def _new_hasher() -> None:
-    global HASHER
-    HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
-
-
-os.register_at_fork(after_in_child=_new_hasher)
-"""Computes the SHA-256 of large table files in the background."""
+"""Computes the SHA-256 of large table files in the background. A forked child (a validation worker) makes its
+own: the parent's thread does not live on in it."""
 FOLDER_NOTES = frozenset({"README.md", "README.txt"})
 """Notes a supervisor may keep beside the submissions; they are not submissions and are not read."""
 HEADER_FILE = "submission.json"
@@ -59,6 +50,14 @@ OPEN_FLAGS = (
     | getattr(os, "O_CLOEXEC", 0)
     | getattr(os, "O_BINARY", 0)
 )
+
+
+def _new_hasher() -> None:
+    global HASHER
+    HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+
+
+os.register_at_fork(after_in_child=_new_hasher)
 
 
 def discover_submissions(folder: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Path], list[Finding]]:

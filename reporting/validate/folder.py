@@ -48,7 +48,8 @@ def validate_folder(
     folder order whatever `jobs` is. `findings_only` is validation alone (`riskreport validate`): neither
     the SHA-256 of the files (only a build's manifest needs them) nor the typed tables are kept, and what is
     left of a submission is small enough to send back from a worker process, so several submissions at once
-    are validated in forked processes, which share no interpreter lock. `then` runs on each submission
+    are validated in this process and in forked worker processes (`HereAndForked`), which share no interpreter
+    lock. `then` runs on each submission
     where it was validated, before the rules across submissions, and what it returns is kept: a build computes
     there the partial aggregates and keeps no event rows (`reporting.metrics.compute.summarise_submission`),
     which makes it small enough for worker processes too. With a `register` of expected filers, its rules run
