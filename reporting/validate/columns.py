@@ -7,7 +7,7 @@ the contract: no Python code runs per row, except to build the findings that are
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from functools import partial
@@ -451,7 +451,18 @@ class TableCheck:
         return pc.cast(usable, TIMESTAMP_TYPE), bad
 
     def check_columns(self, model: type[ContractModel], pool: Executor | None = None) -> pd.DataFrame:
-        """Check the table's columns against the model; return the typed table (contract columns only).
+        """Check the table's columns against the model and its key; return the typed table (contract columns only)."""
+        typed = self.check_typed_columns(model, pool)
+        # One block per column: numbers and timestamps without nulls are taken over from Arrow, not copied into
+        # a block shared with the other columns of their type.
+        frame = pa.table(typed).to_pandas(date_as_object=False, use_threads=self._in_parallel(pool), split_blocks=True)
+        self.check_unique(model.unique, frame)
+        return frame
+
+    def check_typed_columns(
+        self, model: type[ContractModel], pool: Executor | None = None
+    ) -> dict[str, pa.Array | pa.ChunkedArray]:
+        """Check the table's columns against the model; return them typed, by name, in contract order.
 
         Columns are checked independently, each with a log of its own; on a large table, given a `pool`
         of threads, they are checked in it (pyarrow kernels release the GIL), beside the count of the
@@ -481,8 +492,7 @@ class TableCheck:
                 column = column.combine_chunks()
             return own.check_column(spec, column), own
 
-        run: Executor = pool if pool is not None and data.num_rows >= PARALLEL_ROWS else InThisThread()
-        parallel = run is pool
+        run: Executor = pool if pool is not None and self._in_parallel(pool) else InThisThread()
         distinct = run.submit(_count_distinct, data, key)  # the longest task, first
         checked = [future.result() for future in [run.submit(check, spec) for spec in present]]
         self.distinct = distinct.result()
@@ -500,15 +510,13 @@ class TableCheck:
                 code = "column-missing-nullable" if spec.nullable else "column-missing"
                 self.log.add(self._table_finding(code, spec.name, f"Column {spec.name!r} is missing."))
             typed[spec.name] = pa.nulls(data.num_rows, PARSED_TYPES[spec.kind])
-        # One block per column: numbers and timestamps without nulls are taken over from Arrow, not copied into
-        # a block shared with the other columns of their type.
-        frame = pa.table({spec.name: typed[spec.name] for spec in specs}).to_pandas(
-            date_as_object=False, use_threads=parallel, split_blocks=True
-        )
-        self.check_unique(model.unique, frame)
-        return frame
+        return {spec.name: typed[spec.name] for spec in specs}
 
-    def rule_checks(self, rules: tuple[RowRule, ...], frame: pd.DataFrame) -> list[RowCheck]:
+    def _in_parallel(self, pool: Executor | None) -> bool:
+        """Whether the table's columns are checked in `pool`: a large table, given a pool of threads."""
+        return pool is not None and self.raw.data.num_rows >= PARALLEL_ROWS
+
+    def rule_checks(self, rules: tuple[RowRule, ...], frame: pd.DataFrame | OneRow) -> list[RowCheck]:
         """The model's row rules on the typed table, to be run by `run_row_checks`."""
         return [
             RowCheck(
@@ -536,6 +544,27 @@ class TableCheck:
 
     def _table_finding(self, code: str, column: str, message: str) -> Finding:
         return Finding(code=code, file=self.raw.file, table=self.table, row=None, column=column, message=message)
+
+
+class OneRow(Mapping[str, pd.Series]):
+    """A typed table of one row (the header) as its row rules read it, without a DataFrame: each column a
+    one-value Series, made when a rule reads it. Text is held as Python strings (None where missing), which the
+    rules read as they read the table's text and categories; every other kind as the typed table holds it."""
+
+    def __init__(self, typed: dict[str, pa.Array | pa.ChunkedArray]):
+        self.typed = typed
+
+    def __getitem__(self, name: str) -> pd.Series:
+        column = self.typed[name]
+        if pa.types.is_string(column.type) or pa.types.is_dictionary(column.type):
+            return pd.Series(column.to_pylist(), dtype=object)
+        return column.to_pandas(date_as_object=False)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.typed)
+
+    def __len__(self) -> int:
+        return len(self.typed)
 
 
 @dataclass(frozen=True)

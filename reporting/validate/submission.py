@@ -23,7 +23,7 @@ from reporting.contract import (
 )
 from reporting.findings import Finding
 from reporting.ingest.model import RawSubmission, RawTable
-from reporting.validate.columns import PARALLEL_ROWS, InThisThread, RowCheck, TableCheck, run_row_checks
+from reporting.validate.columns import PARALLEL_ROWS, InThisThread, OneRow, RowCheck, TableCheck, run_row_checks
 from reporting.validate.log import FindingLog
 from reporting.validate.model import ValidatedSubmission
 
@@ -98,7 +98,7 @@ def check_header(raw: RawSubmission, log: FindingLog, period: str | None) -> Hea
     data = pa.table({name: pa.array([value], pa.string()) for name, value in values.items()})
     errors_before = log.errors
     check = TableCheck(RawTable(HEADER_TABLE, raw.header_file, data, first_row=0), log, first_row=None)
-    run_row_checks(check.rule_checks(Header.rules, check.check_columns(Header)), InThisThread())
+    run_row_checks(check.rule_checks(Header.rules, OneRow(check.check_typed_columns(Header))), InThisThread())
     if log.errors > errors_before:
         return None
     try:

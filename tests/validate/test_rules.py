@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
+import typing
+
+import pyarrow as pa
 import pytest
 from pydantic import ValidationError
 
-from reporting.contract import TABLES, Header, LoanRow
+from reporting.contract import HEADER_TABLE, TABLES, EntityType, Header, LoanRow
 from reporting.findings import CATALOGUE
+from reporting.ingest.model import RawTable
+from reporting.validate.columns import OneRow, TableCheck
+from reporting.validate.log import FindingLog
 from reporting.validate.submission import CROSS_TABLE_RULES
+from tests.validate.cases import HEADER
 
 ROW_RULES = [rule for model in (Header, *TABLES.values()) for rule in model.rules]
 
@@ -39,3 +47,39 @@ def test_row_by_row_a_warning_rule_passes_and_an_error_rule_rejects() -> None:
     assert CATALOGUE["funded-onchain-above-borrowed"].severity == "error"
     with pytest.raises(ValidationError, match="funded-onchain-above-borrowed"):
         LoanRow.model_validate({**LOAN, "funded_onchain_usd": "120.00"})
+
+
+IDENTITY_VALUES = {
+    "lei": [None, "5493001KJTIIGC8Y1R12", "5493001KJTIIGC8Y1R13", "5493001kjtiigc8y1r12", ""],
+    "entity_type": [*typing.get_args(EntityType), "CEX", None],
+    "jurisdiction": [None, "IE", "ie"],
+}
+RESTATEMENT_VALUES = {
+    "restates": [None, "6f1c2a10-3b4d-4e5f-8a9b-0c1d2e3f4a5b", "x" * 65],
+    "restatement_reason": [None, "A late correction.", ""],
+}
+
+
+def test_header_rules_read_the_one_row_view_as_they_read_the_typed_table() -> None:
+    """The header's rules run on `OneRow` (one-value columns made when read) instead of a DataFrame of the typed
+    header: on every combination of the identity values they read, valid or not, each with one of the combinations
+    of the restatement values in turn, each rule flags exactly what it flags on the DataFrame of `check_columns`."""
+    identities = [
+        dict(zip(IDENTITY_VALUES, values, strict=True)) for values in itertools.product(*IDENTITY_VALUES.values())
+    ]
+    restatements = [
+        dict(zip(RESTATEMENT_VALUES, values, strict=True)) for values in itertools.product(*RESTATEMENT_VALUES.values())
+    ]
+    flagged = set()
+    for identity, restatement in zip(identities, itertools.cycle(restatements), strict=False):
+        header = HEADER | identity | restatement
+        data = pa.table({name: pa.array([value], pa.string()) for name, value in header.items()})
+        raw = RawTable(HEADER_TABLE, "submission.json", data, first_row=0)
+        typed = TableCheck(raw, FindingLog()).check_typed_columns(Header)
+        frame = TableCheck(raw, FindingLog()).check_columns(Header)
+        for rule in Header.rules:
+            on_frame = rule.violated(frame).fillna(False).to_numpy(dtype=bool)
+            on_row = rule.violated(OneRow(typed)).fillna(False).to_numpy(dtype=bool)
+            assert on_row.tolist() == on_frame.tolist(), (rule.code, header)
+            flagged |= {rule.code} if on_row.any() else set()
+    assert flagged == {rule.code for rule in Header.rules}  # every rule is broken by some header
