@@ -453,6 +453,8 @@ class TableCheck:
     def check_columns(self, model: type[ContractModel], pool: Executor | None = None) -> pd.DataFrame:
         """Check the table's columns against the model and its key; return the typed table (contract columns only)."""
         typed = self.check_typed_columns(model, pool)
+        if len(model.unique) > 1:
+            self.distinct = _count_distinct_rows(typed, model.unique)
         # One block per column: numbers and timestamps without nulls are taken over from Arrow, not copied into
         # a block shared with the other columns of their type.
         frame = pa.table(typed).to_pandas(date_as_object=False, use_threads=self._in_parallel(pool), split_blocks=True)
@@ -610,6 +612,20 @@ def _count_distinct(data: pa.Table, key: str | None) -> int | None:
     ordered = column.take(pc.sort_indices(column))
     repeats = pc.sum(pc.equal(ordered[1:], ordered[:-1])).as_py() or 0
     return len(column) - repeats
+
+
+def _count_distinct_rows(typed: dict[str, pa.Array | pa.ChunkedArray], key: tuple[str, ...]) -> int | None:
+    """Distinct rows of a key of several typed columns, by one Arrow grouping (None when Arrow cannot group them).
+
+    Arrow groups equal values, and missing values together, as `DataFrame.duplicated` compares the same columns
+    once converted: as many groups as rows means no row repeats an earlier one's key.
+    """
+    try:
+        return (
+            pa.table({name: typed[name] for name in key}).group_by(list(key), use_threads=False).aggregate([]).num_rows
+        )
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
 
 
 HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from reporting.validate.columns import _count_distinct
+from reporting.validate.columns import _count_distinct, _count_distinct_rows
 
 # Short alphabets make equal values, and values equal in their first 8 or 16 bytes, likely.
 KEYS = st.text(alphabet="ab\x00é-", max_size=20)
@@ -28,3 +29,28 @@ def test_a_sliced_column_counts_only_its_own_values() -> None:
     values = pa.array(["E-1", "E-2", "E-10", "E-2", "E-100000000001", "E-100000000002"])
     assert _count_distinct(pa.table({"event_id": values.slice(1, 3)}), "event_id") == 2
     assert _count_distinct(pa.table({"event_id": values.slice(4)}), "event_id") == 2
+
+
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from([None, "ethereum", "base"]),
+            st.sampled_from(["main", "prime"]),
+            st.sampled_from([None, "USDC", "usdc"]),
+        ),
+        max_size=30,
+    ),
+    coded=st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_distinct_rows_of_a_key_of_several_columns_agree_with_pandas(
+    rows: list[tuple[str | None, ...]], coded: bool
+) -> None:
+    """The Arrow count of distinct key rows says "no repeat" exactly when `DataFrame.duplicated` finds none, with
+    missing values and coded (ticker) columns in the key."""
+    chain, market, asset = (pa.array([row[i] for row in rows], pa.string()) for i in range(3))
+    typed = {"chain": chain, "market": market, "asset": pc.dictionary_encode(asset) if coded else asset}
+    key = ("chain", "market", "asset")
+    frame = pa.table(typed).to_pandas()
+    repeats = bool(frame.duplicated(subset=list(key), keep="first").any())
+    assert (_count_distinct_rows(typed, key) == len(rows)) == (not repeats)
