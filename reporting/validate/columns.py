@@ -550,17 +550,21 @@ class TableCheck:
 
 class OneRow(Mapping[str, pd.Series]):
     """A typed table of one row (the header) as its row rules read it, without a DataFrame: each column a
-    one-value Series, made when a rule reads it. Text is held as Python strings (None where missing), which the
-    rules read as they read the table's text and categories; every other kind as the typed table holds it."""
+    one-value Series, made when a rule first reads it. Text is held as Python strings (None where missing), which
+    the rules read as they read the table's text and categories; every other kind as the typed table holds it."""
 
     def __init__(self, typed: dict[str, pa.Array | pa.ChunkedArray]):
         self.typed = typed
+        self.read: dict[str, pd.Series] = {}
 
     def __getitem__(self, name: str) -> pd.Series:
-        column = self.typed[name]
-        if pa.types.is_string(column.type) or pa.types.is_dictionary(column.type):
-            return pd.Series(column.to_pylist(), dtype=object)
-        return column.to_pandas(date_as_object=False)
+        if name not in self.read:
+            column = self.typed[name]
+            if pa.types.is_string(column.type) or pa.types.is_dictionary(column.type):
+                self.read[name] = pd.Series(column.to_pylist(), dtype=object)
+            else:
+                self.read[name] = column.to_pandas(date_as_object=False)
+        return self.read[name]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.typed)
