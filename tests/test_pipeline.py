@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import tempfile
 from dataclasses import fields
 from pathlib import Path
@@ -77,6 +78,7 @@ def test_a_workbook_that_fails_stops_the_pdf_child(
         pipeline.run_build(SAMPLE / "2025-11", "2025-11", tmp_path / "out", jobs=2)
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").glob("*")) == []
     assert list(scratch.iterdir()) == []
+    assert gc.isenabled()  # paused while the documents rendered, running again after the failure
 
 
 def test_without_a_scratch_file_or_a_child_process_the_pdf_is_rendered_in_process(
@@ -90,3 +92,4 @@ def test_without_a_scratch_file_or_a_child_process_the_pdf_is_rendered_in_proces
     assert (tmp_path / "out" / "report-2025-11.pdf").read_bytes().startswith(b"%PDF")
     assert result.report is not None
     assert list(scratch.iterdir()) == []
+    assert gc.isenabled()

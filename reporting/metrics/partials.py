@@ -326,12 +326,12 @@ def _compute_liquidation_partials(venue: str, liquidations: pd.DataFrame) -> dic
     # The venue's EVENTS_CAP largest, with every tie of the smallest of them, put in order and cut to EVENTS_CAP.
     edge = max(len(cents) - EVENTS_CAP, 0)
     kept = cents >= np.partition(cents, edge)[edge]
-    largest = liquidations[kept]
     event_columns = ("event_id", "symbol", "base_asset", "position_side", "method", "margin_mode", "incident_id")
+    largest = liquidations.loc[kept, ["ts", *event_columns]]
     largest_rows = pd.DataFrame(
         {
             "notional_cents": cents[kept],
-            "ts": largest["ts"].to_numpy(),
+            "ts": largest["ts"].array,  # as datetimes: to_numpy() would make a Python object of each
             "venue": venue,
             **{column: largest[column].to_numpy() for column in event_columns},
         }

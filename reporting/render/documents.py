@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from reporting.forking import collection_paused_for_existing_objects
+from reporting.forking import collection_paused
 from reporting.render.model import Report
 
 
@@ -21,7 +21,7 @@ def render_documents(report: Report, jobs: int) -> dict[str, bytes]:
     from reporting.render.workbook import render_workbook
 
     period = report.period
-    with collection_paused_for_existing_objects():
+    with collection_paused():
         pdf = Rendering(render_pdf, report, in_child=jobs > 1)
         try:
             workbook = render_workbook(report)
