@@ -76,7 +76,9 @@ def _mask(condition: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def _true_rows(mask: pd.Series) -> np.ndarray:
-    """A pandas boolean mask as a numpy array, with missing values read as false."""
+    """A pandas boolean mask as a numpy array, with missing values read as false (a mask of dtype bool has none)."""
+    if mask.dtype == bool:
+        return mask.to_numpy(dtype=bool)
     return mask.fillna(False).to_numpy(dtype=bool)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -284,8 +284,10 @@ def _outside(values: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Se
     return (values < start) | (values >= end)
 
 
-def _unknown(values: pd.Series, known: object) -> pd.Series:
-    """Where `values` are set but not among `known`."""
+def _unknown(values: pd.Series, known: Collection[object]) -> pd.Series:
+    """Where `values` are set but not among `known` (with nothing known, wherever they are set)."""
+    if len(known) == 0:
+        return values.notna()
     return values.notna() & ~values.isin(known)
 
 
