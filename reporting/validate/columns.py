@@ -7,7 +7,7 @@ the contract: no Python code runs per row, except to build the findings that are
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from functools import partial
@@ -77,9 +77,7 @@ def _mask(condition: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 def _true_rows(mask: pd.Series) -> np.ndarray:
     """A pandas boolean mask as a numpy array, with missing values read as false (a mask of dtype bool has none)."""
-    if mask.dtype == bool:
-        return mask.to_numpy(dtype=bool)
-    return mask.fillna(False).to_numpy(dtype=bool)
+    return mask.to_numpy(dtype=bool) if mask.dtype == bool else mask.fillna(False).to_numpy(dtype=bool)
 
 
 def _matches(text: pa.Array, pattern: str) -> pa.Array:
@@ -98,7 +96,8 @@ class TableCheck:
         # Rows whose value in a column was invalid (and so read as null), by column: row rules skip
         # them, since the column check has already said what is wrong.
         self.invalid: dict[str, np.ndarray] = {}
-        self.distinct: int | None = None  # distinct values of a one-column key, once counted
+        self.distinct: int | None = None  # distinct values (rows) of the key, once counted
+        self.parallel = False  # whether the columns were checked in a pool of threads
 
     def flag(self, code: str, mask: np.ndarray, column: str, values: pa.Array | None, message: str) -> None:
         self.log.add_rows(
@@ -459,7 +458,7 @@ class TableCheck:
             self.distinct = _count_distinct_rows(typed, model.unique)
         # One block per column: numbers and timestamps without nulls are taken over from Arrow, not copied into
         # a block shared with the other columns of their type.
-        frame = pa.table(typed).to_pandas(date_as_object=False, use_threads=self._in_parallel(pool), split_blocks=True)
+        frame = pa.table(typed).to_pandas(date_as_object=False, use_threads=self.parallel, split_blocks=True)
         self.check_unique(model.unique, frame)
         return frame
 
@@ -496,7 +495,8 @@ class TableCheck:
                 column = column.combine_chunks()
             return own.check_column(spec, column), own
 
-        run: Executor = pool if pool is not None and self._in_parallel(pool) else InThisThread()
+        run: Executor = pool if pool is not None and data.num_rows >= PARALLEL_ROWS else InThisThread()
+        self.parallel = run is pool
         distinct = run.submit(_count_distinct, data, key)  # the longest task, first
         checked = [future.result() for future in [run.submit(check, spec) for spec in present]]
         self.distinct = distinct.result()
@@ -516,11 +516,7 @@ class TableCheck:
             typed[spec.name] = pa.nulls(data.num_rows, PARSED_TYPES[spec.kind])
         return {spec.name: typed[spec.name] for spec in specs}
 
-    def _in_parallel(self, pool: Executor | None) -> bool:
-        """Whether the table's columns are checked in `pool`: a large table, given a pool of threads."""
-        return pool is not None and self.raw.data.num_rows >= PARALLEL_ROWS
-
-    def rule_checks(self, rules: tuple[RowRule, ...], frame: pd.DataFrame | OneRow) -> list[RowCheck]:
+    def rule_checks(self, rules: tuple[RowRule, ...], frame: pd.DataFrame | Mapping[str, pd.Series]) -> list[RowCheck]:
         """The model's row rules on the typed table, to be run by `run_row_checks`."""
         return [
             RowCheck(
@@ -548,31 +544,6 @@ class TableCheck:
 
     def _table_finding(self, code: str, column: str, message: str) -> Finding:
         return Finding(code=code, file=self.raw.file, table=self.table, row=None, column=column, message=message)
-
-
-class OneRow(Mapping[str, pd.Series]):
-    """A typed table of one row (the header) as its row rules read it, without a DataFrame: each column a
-    one-value Series, made when a rule first reads it. Text is held as Python strings (None where missing), which
-    the rules read as they read the table's text and categories; every other kind as the typed table holds it."""
-
-    def __init__(self, typed: dict[str, pa.Array | pa.ChunkedArray]):
-        self.typed = typed
-        self.read: dict[str, pd.Series] = {}
-
-    def __getitem__(self, name: str) -> pd.Series:
-        if name not in self.read:
-            column = self.typed[name]
-            if pa.types.is_string(column.type) or pa.types.is_dictionary(column.type):
-                self.read[name] = pd.Series(column.to_pylist(), dtype=object)
-            else:
-                self.read[name] = column.to_pandas(date_as_object=False)
-        return self.read[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.typed)
-
-    def __len__(self) -> int:
-        return len(self.typed)
 
 
 @dataclass(frozen=True)
@@ -621,15 +592,11 @@ def _count_distinct(data: pa.Table, key: str | None) -> int | None:
 
 
 def _count_distinct_rows(typed: dict[str, pa.Array | pa.ChunkedArray], key: tuple[str, ...]) -> int | None:
-    """Distinct rows of a key of several typed columns, by one Arrow grouping (None when Arrow cannot group them).
-
-    Arrow groups equal values, and missing values together, as `DataFrame.duplicated` compares the same columns
-    once converted: as many groups as rows means no row repeats an earlier one's key.
-    """
+    """Distinct rows of a key of several typed columns by one Arrow grouping (None when Arrow cannot group them),
+    which groups equal values, and missing values together, as `DataFrame.duplicated` compares them."""
+    columns = pa.table({name: typed[name] for name in key})
     try:
-        return (
-            pa.table({name: typed[name] for name in key}).group_by(list(key), use_threads=False).aggregate([]).num_rows
-        )
+        return columns.group_by(list(key), use_threads=False).aggregate([]).num_rows
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
         return None
 

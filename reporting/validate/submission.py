@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -23,7 +23,7 @@ from reporting.contract import (
 )
 from reporting.findings import Finding
 from reporting.ingest.model import RawSubmission, RawTable
-from reporting.validate.columns import PARALLEL_ROWS, InThisThread, OneRow, RowCheck, TableCheck, run_row_checks
+from reporting.validate.columns import PARALLEL_ROWS, InThisThread, RowCheck, TableCheck, run_row_checks
 from reporting.validate.log import FindingLog
 from reporting.validate.model import ValidatedSubmission
 
@@ -136,6 +136,31 @@ def check_header(raw: RawSubmission, log: FindingLog, period: str | None) -> Hea
             )
         )
     return header
+
+
+class OneRow(Mapping[str, pd.Series]):
+    """A typed table of one row (the header) as its row rules read it, without a DataFrame: each column a
+    one-value Series, made when a rule first reads it. Text is held as Python strings (None where missing), which
+    the rules read as they read the table's text and categories; every other kind as the typed table holds it."""
+
+    def __init__(self, typed: dict[str, pa.Array | pa.ChunkedArray]):
+        self.typed = typed
+        self.read: dict[str, pd.Series] = {}
+
+    def __getitem__(self, name: str) -> pd.Series:
+        if name not in self.read:
+            column = self.typed[name]
+            if pa.types.is_string(column.type) or pa.types.is_dictionary(column.type):
+                self.read[name] = pd.Series(column.to_pylist(), dtype=object)
+            else:
+                self.read[name] = column.to_pandas(date_as_object=False)
+        return self.read[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.typed)
+
+    def __len__(self) -> int:
+        return len(self.typed)
 
 
 def check_ticker_case(raw: RawSubmission, tables: dict[str, pd.DataFrame], log: FindingLog) -> None:

@@ -12,9 +12,9 @@ from pydantic import ValidationError
 from reporting.contract import HEADER_TABLE, TABLES, EntityType, Header, LoanRow
 from reporting.findings import CATALOGUE
 from reporting.ingest.model import RawTable
-from reporting.validate.columns import OneRow, TableCheck
+from reporting.validate.columns import TableCheck
 from reporting.validate.log import FindingLog
-from reporting.validate.submission import CROSS_TABLE_RULES
+from reporting.validate.submission import CROSS_TABLE_RULES, OneRow
 from tests.validate.cases import HEADER
 
 ROW_RULES = [rule for model in (Header, *TABLES.values()) for rule in model.rules]
