@@ -552,7 +552,9 @@ def draw_trends(periods: Sequence[str], panels: Sequence[TrendPanel]) -> Chart:
     and a record high or low of the history is labelled at the current month.
     """
     rows = -(-len(panels) // TREND_COLUMNS)
-    with matplotlib.rc_context(_style()):
+    # The panels' tick labels are small: set for the ticks as matplotlib makes them, rather than by
+    # `tick_params` on each panel, which restyles every tick made so far.
+    with matplotlib.rc_context({**_style(), "xtick.labelsize": 6.5, "ytick.labelsize": 6.5}):
         figure = _new_figure(0.35 + 1.45 * rows)
         grid = figure.subplots(rows, TREND_COLUMNS, sharex=True, squeeze=False)
         x = np.arange(len(periods))
@@ -582,7 +584,6 @@ def draw_trends(periods: Sequence[str], panels: Sequence[TrendPanel]) -> Chart:
             axes.set_title(panel.label, loc="left", fontsize=7.5, color=INK, pad=3, y=1.0)
             axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p, f=panel.axis_format: f(v)))
             axes.yaxis.set_major_locator(MaxNLocator(3))
-            axes.tick_params(labelsize=6.5)
             axes.grid(axis="y", color=GRID, linewidth=0.5)
             axes.set_axisbelow(True)
             axes.margins(y=0.25)
