@@ -309,10 +309,17 @@ def _outside(values: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Se
     return (values < start) | (values >= end)
 
 
-def _unknown(values: pd.Series, known: Collection[object]) -> pd.Series:
-    """Where `values` are set but not among `known` (with nothing known, wherever they are set)."""
+def _unknown(values: pd.Series, known: Collection[object]) -> pd.Series | np.ndarray:
+    """Where `values` are set but not among `known` (with nothing known, wherever they are set). A coded column
+    (tickers) is looked up once per category, not once per row."""
     if len(known) == 0:
         return values.notna()
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        unknown = ~values.cat.categories.isin(known)
+        if not unknown.any():
+            return np.zeros(len(values), dtype=bool)
+        codes = values.cat.codes.to_numpy()
+        return unknown[codes] & (codes >= 0)  # code -1 is a missing value
     return values.notna() & ~values.isin(known)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import typing
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 from pydantic import ValidationError
@@ -14,7 +16,7 @@ from reporting.findings import CATALOGUE
 from reporting.ingest.model import RawTable
 from reporting.validate.columns import TableCheck
 from reporting.validate.log import FindingLog
-from reporting.validate.submission import CROSS_TABLE_RULES, OneRow
+from reporting.validate.submission import CROSS_TABLE_RULES, OneRow, _unknown
 from tests.validate.cases import HEADER
 
 ROW_RULES = [rule for model in (Header, *TABLES.values()) for rule in model.rules]
@@ -83,3 +85,18 @@ def test_header_rules_read_the_one_row_view_as_they_read_the_typed_table() -> No
             assert on_row.tolist() == on_frame.tolist(), (rule.code, header)
             flagged |= {rule.code} if on_row.any() else set()
     assert flagged == {rule.code for rule in Header.rules}  # every rule is broken by some header
+
+
+@pytest.mark.parametrize(
+    "known",
+    [["BTCUSD", "ETHUSD"], ["BTCUSD"], ["SOLUSD"], [], pd.Categorical(["ETHUSD"])],
+    ids=["all-known", "one-unknown", "none-known", "nothing-known", "known-coded"],
+)
+def test_references_are_looked_up_alike_in_a_coded_and_a_text_column(known: object) -> None:
+    """A coded (ticker) column is looked up once per category; it flags the same rows as its text, nulls never."""
+    text = pd.Series(["BTCUSD", None, "ETHUSD", "BTCUSD", "ETHUSD"], dtype=object)
+    coded = text.astype("category")
+    expected = (text.notna() & ~text.isin(list(known))).to_numpy(dtype=bool)  # type: ignore[call-overload]
+    for values in (text, coded):
+        flagged = _unknown(values, known)  # type: ignore[arg-type]
+        assert np.asarray(flagged, dtype=bool).tolist() == expected.tolist()
