@@ -1,6 +1,7 @@
 """The benchmark suite: the toolkit's cost per liquidation event, against the cost of just reading them.
 
-    python benchmarks/run.py [--events N ...] [--formats csv,parquet] [--repeat R] [--data DIR] [--out FILE]
+    python benchmarks/run.py [--events N ...] [--formats csv,parquet] [--repeat R] [--seconds S] [--data DIR]
+                             [--out FILE]
 
 For each event count (default 10k, 100k, 1M and 10M) it writes a submissions folder of liquidation
 events, in CSV and in Parquet, spread over ten DEXs of equal size at every count (so that only the
@@ -12,9 +13,12 @@ It then times, each in its own child process so that the process's peak memory (
 - the work: `validate` (read and validate the folder), `metrics` (every figure, from submissions already
   validated), `workbook` and `pdf` (rendering a Report already built) and `build` (all of it, outputs written).
 
-Each step runs `--repeat` times in its child and keeps the best time. The machine is shared and noisy, so
-only ratios are meaningful, and each work step's child times the two read baselines too, alternating with
-the step (step, pandas read, pyarrow read, step, ...): every ratio is taken against the baselines measured
+Each step runs in its child at least `--repeat` times, and more until its runs (with the reads beside it)
+have taken `--seconds`, and keeps the best time: a step of half a second runs about ten times, one of ten
+seconds three times. The machine is shared and noisy (the same step's time moves by a fifth or more from
+one run to the next), so the best of three runs of a short step is a poor estimate of its floor, and only
+ratios are meaningful: each work step's child times the two read baselines too, alternating with the step
+(step, pandas read, pyarrow read, step, ...), so that every ratio is taken against the baselines measured
 beside it, in the same seconds of the same run. The step's peak memory is read after its first run, before
 any baseline has run in its process (the largest of that process and the processes it forked: the PDF
 renderer, validation's workers). The table goes
@@ -51,6 +55,8 @@ BASELINES = ("pandas.read_csv", "pyarrow.csv.read_csv")
 WORK = ("validate", "metrics", "workbook", "pdf", "build")
 PYDANTIC_EVENTS = 100_000  # the row-by-row baseline is quoted for this many rows
 PACKAGES = ("pandas", "pyarrow", "numpy", "pydantic", "openpyxl", "weasyprint")
+REPEAT = 3  # the least number of runs of a step
+SECONDS = 10.0  # a step runs until its runs and the reads beside them have taken this long
 
 # Targets of issue 6.
 BUILD_OVER_PYARROW = 3.0
@@ -62,12 +68,13 @@ FLAT_RATIO = 1.5  # "flat": at the largest size at most this many times the time
 
 @dataclass
 class Measure:
-    """One step at one size and format: best seconds over the repeats, the step's peak RSS in MB, and for a
+    """One step at one size and format: best seconds over its `runs`, the step's peak RSS in MB, and for a
     work step the best seconds of each read baseline timed beside it."""
 
     seconds: float
     peak_mb: float
     baselines: dict[str, float] | None = None
+    runs: int | None = None  # None in results saved before the runs were counted
 
 
 # Data --------------------------------------------------------------------------------------------
@@ -95,9 +102,10 @@ def liquidation_csvs(folder: Path) -> list[Path]:
 # Steps (run inside a child process) --------------------------------------------------------------
 
 
-def run_child(step: str, folder: Path, repeat: int, rows: int) -> dict[str, Any]:
-    """Run `step` on `folder` `repeat` times in this process, a work step alternating with the read baselines;
-    the best seconds of each and the process's peak MB after the step's first run.
+def run_child(step: str, folder: Path, repeat: int, seconds: float, rows: int) -> dict[str, Any]:
+    """Run `step` on `folder` in this process, a work step alternating with the read baselines, at least `repeat`
+    times and until the runs have taken `seconds`; the best seconds of each, the number of runs, and the
+    process's peak MB after the step's first run.
 
     Input that a step takes as given (validated submissions for `metrics`, a Report for `workbook` and
     `pdf`) is made once, untimed, before the timed runs; it counts in that step's peak memory.
@@ -151,15 +159,19 @@ def run_child(step: str, folder: Path, repeat: int, rows: int) -> dict[str, Any]
         raise SystemExit(f"unknown step {step!r}")
     best = {name: float("inf") for name in (step, *reads)}
     peak_mb = None
-    for _ in range(repeat):
+    runs, spent = 0, 0.0
+    while runs < repeat or spent < seconds:
         for name, run in ((step, action), *reads.items()):
             start = time.perf_counter()
             run()
-            best[name] = min(best[name], time.perf_counter() - start)
+            took = time.perf_counter() - start
+            best[name] = min(best[name], took)
+            spent += took
             if peak_mb is None:  # after the step's first run, before any baseline has run here
                 peak_mb = peak_rss_mb()
+        runs += 1
     baselines = {name: best[name] for name in reads} or None
-    return {"seconds": best[step], "peak_mb": peak_mb, "baselines": baselines}
+    return {"seconds": best[step], "peak_mb": peak_mb, "baselines": baselines, "runs": runs}
 
 
 def _pydantic_rows(paths: list[Path], rows: int):  # type: ignore[no-untyped-def]
@@ -185,20 +197,23 @@ def _pydantic_rows(paths: list[Path], rows: int):  # type: ignore[no-untyped-def
     return validate_rows
 
 
-def measure(step: str, folder: Path, repeat: int, rows: int = 0) -> Measure:
+def measure(step: str, folder: Path, repeat: int, seconds: float, rows: int = 0) -> Measure:
     """Run one step in a fresh child process."""
-    command = [sys.executable, __file__, "--child", step, "--repeat", str(repeat), "--rows", str(rows), str(folder)]
+    command = [sys.executable, __file__, "--child", step, "--repeat", str(repeat), "--seconds", str(seconds)]
+    command += ["--rows", str(rows), str(folder)]
     out = subprocess.run(command, capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"step {step} on {folder} failed:\n{out.stderr[-2000:]}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    return Measure(result["seconds"], result["peak_mb"], result["baselines"])
+    return Measure(result["seconds"], result["peak_mb"], result["baselines"], result["runs"])
 
 
 # The run -----------------------------------------------------------------------------------------
 
 
-def run_suite(data: Path, sizes: list[int], formats: list[str], repeat: int, pydantic_rows: int) -> dict:
+def run_suite(
+    data: Path, sizes: list[int], formats: list[str], repeat: int, seconds: float, pydantic_rows: int
+) -> dict:
     """Measure every step at every size and format; the results as plain data for the table."""
     results: dict = {"sizes": {}, "pydantic": None}
     for events in sizes:
@@ -206,17 +221,17 @@ def run_suite(data: Path, sizes: list[int], formats: list[str], repeat: int, pyd
         folders = {fmt: write_folder(data, events, fmt) for fmt in sorted(set(formats) | {"csv"})}
         log(f"{events:,} events: data ready")
         for step in BASELINES:
-            entry[step] = measure(step, folders["csv"], repeat).__dict__
+            entry[step] = measure(step, folders["csv"], repeat, seconds).__dict__
             log(f"  {step}: {entry[step]['seconds']:.2f} s")
         for fmt in formats:
             for step in WORK:
-                entry[f"{fmt}:{step}"] = measure(step, folders[fmt], repeat).__dict__
+                entry[f"{fmt}:{step}"] = measure(step, folders[fmt], repeat, seconds).__dict__
                 log(f"  {fmt} {step}: {entry[f'{fmt}:{step}']['seconds']:.2f} s")
         results["sizes"][events] = entry
     if pydantic_rows:
         smallest = min((s for s in sizes if s >= pydantic_rows), default=None)
         if smallest is not None:
-            m = measure("pydantic", data / f"{smallest}" / "csv", 1, pydantic_rows)
+            m = measure("pydantic", data / f"{smallest}" / "csv", 1, 0, pydantic_rows)
             results["pydantic"] = {"rows": pydantic_rows, "seconds": m.seconds, "peak_mb": m.peak_mb}
             log(f"  pydantic, {pydantic_rows:,} rows: {m.seconds:.2f} s")
     return results
@@ -249,8 +264,14 @@ def _verdict(ok: bool | None) -> str:
     return "not measured" if ok is None else ("**met**" if ok else "**not met**")
 
 
-def render_results(results: dict, repeat: int, when: datetime) -> str:
+def render_results(results: dict, when: datetime) -> str:
     """The markdown of benchmarks/RESULTS.md."""
+    repeat, seconds = results["repeat"], results.get("seconds")
+    runs = (
+        f"at least {repeat} runs, and more until they and the reads beside them took {seconds:g} s,"
+        if seconds
+        else f"{repeat} runs"
+    )
     sizes = {int(k): v for k, v in results["sizes"].items()}
     formats = [f for f in ("csv", "parquet") if any(f"{f}:build" in e for e in sizes.values())]
     lines = [
@@ -258,7 +279,7 @@ def render_results(results: dict, repeat: int, when: datetime) -> str:
         "",
         f"Measured {when:%Y-%m-%d %H:%M} UTC by `python benchmarks/run.py` on {machine()}.",
         "",
-        f"Best of {repeat} runs per step, each step in its own child process, alternating with the two read "
+        f"Best of {runs} per step (the runs column), each step in its own child process, alternating with the two read "
         "baselines on the same files; peak memory is the max RSS of that process, or of a process it forked (the PDF "
         "renderer, validation's workers), after the step's first run, before any baseline ran in it. The machine is "
         "shared and noisy: read the ratios, not the seconds.",
@@ -271,15 +292,16 @@ def render_results(results: dict, repeat: int, when: datetime) -> str:
         "validated submissions; `workbook` and `pdf` from a built Report; their peak memory includes making "
         "that input.",
         "",
-        "| events | venues | format | step | seconds | ÷ pd read | ÷ pa read | peak MB |",
-        "|---:|---:|---|---|---:|---:|---:|---:|",
+        "| events | venues | format | step | runs | seconds | ÷ pd read | ÷ pa read | peak MB |",
+        "|---:|---:|---|---|---:|---:|---:|---:|---:|",
     ]
     for events, e in sorted(sizes.items()):
         pd_s, pa_s = e["pandas.read_csv"]["seconds"], e["pyarrow.csv.read_csv"]["seconds"]
         for step in BASELINES:
             m = e[step]
             lines.append(
-                f"| {events:,} | {e['venues']} | csv | {step} (baseline) | {m['seconds']:.2f} | "
+                f"| {events:,} | {e['venues']} | csv | {step} (baseline) | {m.get('runs') or repeat} | "
+                f"{m['seconds']:.2f} | "
                 f"{m['seconds'] / pd_s:.2f} | {m['seconds'] / pa_s:.2f} | {m['peak_mb']:,.0f} |"
             )
         for fmt in formats:
@@ -287,7 +309,8 @@ def render_results(results: dict, repeat: int, when: datetime) -> str:
                 m = e.get(f"{fmt}:{step}")
                 if m:
                     lines.append(
-                        f"| {events:,} | {e['venues']} | {fmt} | {step} | {m['seconds']:.2f} | "
+                        f"| {events:,} | {e['venues']} | {fmt} | {step} | {m.get('runs') or repeat} | "
+                        f"{m['seconds']:.2f} | "
                         f"{over(m, e, BASELINES[0]):.2f} | {over(m, e, BASELINES[1]):.2f} | {m['peak_mb']:,.0f} |"
                     )
     p = results.get("pydantic")
@@ -400,7 +423,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, nargs="+", default=list(DEFAULT_EVENTS))
     parser.add_argument("--formats", default="csv,parquet")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=REPEAT, help=f"Least runs of each step (default {REPEAT}).")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=SECONDS,
+        help=f"A step runs until its runs and the reads beside them have taken this long (default {SECONDS:g}).",
+    )
     parser.add_argument(
         "--pydantic-rows",
         type=int,
@@ -418,26 +447,26 @@ def main() -> None:
     parser.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_child(args.child, args.folder, args.repeat, args.rows)))
+        print(json.dumps(run_child(args.child, args.folder, args.repeat, args.seconds, args.rows)))
         return
     if args.render:
         saved = json.loads(args.render.read_text())
         when = datetime.fromisoformat(saved["measured_at"])
-        args.out.write_text(render_results(saved, saved["repeat"], when), encoding="utf-8")
+        args.out.write_text(render_results(saved, when), encoding="utf-8")
         print(f"wrote {args.out}")
         return
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     unknown = set(formats) - {"csv", "parquet"}
     if unknown or not formats:
         parser.error(f"--formats takes csv and/or parquet, not {','.join(sorted(unknown)) or 'nothing'}")
-    if any(n <= 0 for n in args.events) or args.repeat <= 0:
-        parser.error("--events and --repeat take positive whole numbers")
-    results = run_suite(args.data, sorted(set(args.events)), formats, args.repeat, args.pydantic_rows)
+    if any(n <= 0 for n in args.events) or args.repeat <= 0 or args.seconds < 0:
+        parser.error("--events and --repeat take positive whole numbers, --seconds a number of seconds")
+    results = run_suite(args.data, sorted(set(args.events)), formats, args.repeat, args.seconds, args.pydantic_rows)
     when = datetime.now(UTC)
-    results.update(measured_at=when.isoformat(), repeat=args.repeat)
+    results.update(measured_at=when.isoformat(), repeat=args.repeat, seconds=args.seconds)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
-    args.out.write_text(render_results(results, args.repeat, when), encoding="utf-8")
+    args.out.write_text(render_results(results, when), encoding="utf-8")
     print(f"wrote {args.out}")
 
 
