@@ -13,20 +13,19 @@ It then times, each in its own child process so that the process's peak memory (
 - the work: `validate` (read and validate the folder), `metrics` (every figure, from submissions already
   validated), `workbook` and `pdf` (rendering a Report already built) and `build` (all of it, outputs written).
 
-Each step runs in its child at least `--repeat` times, and more until its runs (with the reads beside it)
-have taken `--seconds`, and keeps the best time: a step of half a second runs about ten times, one of ten
-seconds three times. The machine is shared and noisy (the same step's time moves by a fifth or more from
-one run to the next), so the best of three runs of a short step is a poor estimate of its floor, and only
-ratios are meaningful: each work step's child times the two read baselines too, alternating with the step
-(step, pandas read, pyarrow read, step, ...), so that every ratio is taken against the baselines measured
-beside it, in the same seconds of the same run. Each read beside a step is run once untimed before it is timed:
-right after a step, a read first takes back the memory the step gave up (a 10M-event pyarrow read right after a
-build took 4.5-5.3 s, against 2.5-3.3 s right after another read), which would flatter the step's ratio; timed
-after a read, it is timed as the baseline rows time it alone. The step's peak memory is read after its first run, before
-any baseline has run in its process (the largest of that process and the processes it forked: the PDF
-renderer, validation's workers). The table goes
-to benchmarks/RESULTS.md, with the issue-6 targets marked met or not met. Generated data is kept under
-benchmarks/data/ (git-ignored) and reused by later runs.
+Each step runs in its child at least `--repeat` times, and more until its runs (with the reads beside it) have
+taken `--seconds`, and keeps the best time: a step of half a second runs about ten times, one of ten seconds
+three times. The machine is shared and noisy (the same step's time moves by a fifth or more from one run to
+the next), so the best of three runs of a short step is a poor estimate of its floor, and only ratios are
+meaningful: each work step's child times the two read baselines too, alternating with the step (step, pandas
+read, pyarrow read, step, ...), so that every ratio is taken against the baselines measured beside it, in the
+same seconds of the same run. Each read beside a step is run once untimed before it is timed: right after a
+step, a read first takes back the memory the step gave up (a 10M-event pyarrow read right after a build took
+4.5-5.3 s, against 2.5-3.3 s right after another read), which would flatter the step's ratio; timed after a
+read, it is timed as the baseline rows time it alone. The step's peak memory is read after its first run,
+before any baseline has run in its process (the largest of that process and the processes it forked: the PDF
+renderer, validation's workers). The table goes to benchmarks/RESULTS.md, with the issue-6 targets marked met
+or not met. Generated data is kept under benchmarks/data/ (git-ignored) and reused by later runs.
 """
 
 from __future__ import annotations
