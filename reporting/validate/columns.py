@@ -97,8 +97,7 @@ class TableCheck:
         # Rows whose value in a column was invalid (and so read as null), by column: row rules skip
         # them, since the column check has already said what is wrong.
         self.invalid: dict[str, np.ndarray] = {}
-        self.distinct: int | None = None  # distinct values (rows) of the key, once counted
-        self.parallel = False  # whether the columns were checked in a pool of threads
+        self.distinct: int | None = None  # distinct values of a one-column key, counted beside the column checks
 
     def flag(self, code: str, mask: np.ndarray, column: str, values: pa.Array | None, message: str) -> None:
         self.log.add_rows(
@@ -455,13 +454,17 @@ class TableCheck:
     def check_columns(self, model: type[ContractModel], pool: Executor | None = None) -> pd.DataFrame:
         """Check the table's columns against the model and its key; return the typed table (contract columns only)."""
         typed = self.check_typed_columns(model, pool)
-        if len(model.unique) > 1:
-            self.distinct = count_distinct_rows(typed, model.unique)
+        distinct = count_distinct_rows(typed, model.unique) if len(model.unique) > 1 else self.distinct
         # One block per column: numbers and timestamps without nulls are taken over from Arrow, not copied into
         # a block shared with the other columns of their type.
-        frame = pa.table(typed).to_pandas(date_as_object=False, use_threads=self.parallel, split_blocks=True)
-        self.check_unique(model.unique, frame)
+        in_pool = self._runner(pool) is pool
+        frame = pa.table(typed).to_pandas(date_as_object=False, use_threads=in_pool, split_blocks=True)
+        self.check_unique(model.unique, frame, distinct)
         return frame
+
+    def _runner(self, pool: Executor | None) -> Executor:
+        """Where the table's checks run: in `pool` when the table is large enough to share out, else here."""
+        return pool if pool is not None and self.raw.data.num_rows >= PARALLEL_ROWS else InThisThread()
 
     def check_typed_columns(
         self, model: type[ContractModel], pool: Executor | None = None
@@ -496,8 +499,7 @@ class TableCheck:
                 column = column.combine_chunks()
             return own.check_column(spec, column), own
 
-        run: Executor = pool if pool is not None and data.num_rows >= PARALLEL_ROWS else InThisThread()
-        self.parallel = run is pool
+        run = self._runner(pool)
         distinct = run.submit(count_distinct, data, key)  # the longest task, first
         checked = [future.result() for future in [run.submit(check, spec) for spec in present]]
         self.distinct = distinct.result()
@@ -531,11 +533,13 @@ class TableCheck:
             for rule in rules
         ]
 
-    def check_unique(self, key: tuple[str, ...], frame: pd.DataFrame) -> None:
+    def check_unique(self, key: tuple[str, ...], frame: pd.DataFrame, distinct: int | None) -> None:
+        """Flag rows whose key an earlier row has; `distinct` (the key's distinct values or rows, None when not
+        counted) settles the common case, no repeat, without looking."""
         if not key or frame.empty:
             return
-        if self.distinct == len(frame):
-            return  # the common case, settled by one hash pass while the columns were checked
+        if distinct == len(frame):
+            return  # the common case, settled by the count
         self.flag_column(
             "duplicate-key",
             frame.duplicated(subset=list(key), keep="first"),
