@@ -521,16 +521,39 @@ def combine_partials(parts: Iterable[Partials]) -> Partials:
         if not frames:
             combined[field.name] = empty.copy()
             continue
-        frame = pd.concat(frames, ignore_index=True)
-        frame = conform_frame(frame, {name: str(dtype) for name, dtype in empty.dtypes.items()})
+        dtypes = {name: str(dtype) for name, dtype in empty.dtypes.items()}
         if field.name in SUMMED:
             keys = list(SUMMED[field.name][0])
-            frame = frame.groupby(keys, sort=True).sum().reset_index()
-        elif field.name == "largest_liquidations":
-            frame = largest_first(frame)
-        elif field.name == "entities":
-            frame = frame.drop_duplicates().sort_values(["entity", "entity_type"])
+            apart = _apart(frames, keys)
+            frame = conform_frame(pd.concat(apart or frames, ignore_index=True), dtypes)
+            if apart is None:
+                frame = frame.groupby(keys, sort=True).sum().reset_index()
         else:
-            frame = frame.sort_values(["entity", "incident_id"])
+            frame = conform_frame(pd.concat(frames, ignore_index=True), dtypes)
+            if field.name == "largest_liquidations":
+                frame = largest_first(frame)
+            elif field.name == "entities":
+                frame = frame.drop_duplicates().sort_values(["entity", "entity_type"])
+            else:
+                frame = frame.sort_values(["entity", "incident_id"])
         combined[field.name] = frame.reset_index(drop=True)
     return Partials(**combined)
+
+
+def _apart(frames: list[pd.DataFrame], keys: list[str]) -> list[pd.DataFrame] | None:
+    """The frames in the order of their first key when no two share a value of it (and no key is missing), else None.
+
+    Each frame is summed over its keys and sorted by them already (a submission's partial, or a combination's).
+    Frames that share no value of the first key are then summed and sorted when put end to end in its order, with
+    no grouping: so are a month's submissions, each of its own venue or lender.
+    """
+    spans = []
+    for frame in frames:
+        if frame[keys].isna().to_numpy().any():
+            return None
+        first = frame[keys[0]]
+        spans.append((first.iloc[0], first.iloc[-1], frame))
+    spans.sort(key=lambda span: span[0])
+    if any(before[1] >= after[0] for before, after in zip(spans, spans[1:], strict=False)):
+        return None
+    return [frame for _, _, frame in spans]

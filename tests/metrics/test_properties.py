@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from reporting.config import load_thresholds
 from reporting.metrics import Coverage, combine_partials, compute_metrics_from_partials, compute_partials
 from reporting.metrics.concentration import compute_hhi
+from reporting.metrics.partials import SUMMED, conform_frame
 from tests.metrics.factories import PERIOD, make_submission, make_table
 
 THRESHOLDS = load_thresholds()
@@ -132,6 +133,29 @@ def test_additive_across_chunks(liquidations: list, open_interest: dict, data) -
                 pieces[piece][name] = frame[[label == piece for label in labels]]
         chunks.extend((venue, piece) for piece in pieces)
     assert_same(compute_from_chunks(chunks), baseline)
+
+
+@PROPERTY_SETTINGS
+@given(liquidation_rows, open_interest_rows, st.data())
+def test_combined_partials_are_those_a_grouping_gives(liquidations: list, open_interest: dict, data) -> None:
+    # Venues' partials share no key, and are put end to end; a venue split over two submissions shares its keys,
+    # and is grouped. Either way each summed partial must be the grouping of all the rows by its keys, sorted.
+    tables = build_tables(liquidations, open_interest)
+    headers = {venue: make_submission(venue, "cex").header for venue in VENUES}
+    chunks = list(tables.items())
+    if data.draw(st.booleans(), label="one venue in two submissions"):
+        venue, venue_tables = chunks[0]
+        chunks.append((venue, {name: frame.iloc[: len(frame) // 2] for name, frame in venue_tables.items()}))
+        chunks[0] = (venue, {name: frame.iloc[len(frame) // 2 :] for name, frame in venue_tables.items()})
+    parts = [compute_partials(headers[venue], venue_tables, THRESHOLDS.scenarios) for venue, venue_tables in chunks]
+    combined = combine_partials(data.draw(st.permutations(parts), label="order"))
+    for name, (keys, sums) in SUMMED.items():
+        frames = [getattr(part, name) for part in parts if len(getattr(part, name))]
+        if not frames:
+            assert getattr(combined, name).empty
+            continue
+        grouped = pd.concat(frames, ignore_index=True).groupby(list(keys), sort=True).sum().reset_index()
+        pd.testing.assert_frame_equal(getattr(combined, name), conform_frame(grouped, {**keys, **sums}))
 
 
 @PROPERTY_SETTINGS
