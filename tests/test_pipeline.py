@@ -14,7 +14,7 @@ from reporting import pipeline
 from reporting.config import load_thresholds
 from reporting.metrics.compute import combine_accepted_partials
 from reporting.metrics.partials import Partials
-from reporting.render import pdf, workbook
+from reporting.render import documents, pdf, workbook
 from reporting.render.model import Report
 from reporting.render.validation import validation_to_dict
 from reporting.validate.folder import validate_folder
@@ -57,10 +57,10 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_pdf_that_fails_in_the_child_process_fails_the_build(
     tmp_path: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(report: Report) -> bytes:
+    def broken(report: Report, html: str, fetcher: pdf.AssetFetcher) -> bytes:
         raise RuntimeError(f"no PDF for {report.period}")
 
-    monkeypatch.setattr(pdf, "render_pdf", broken)
+    monkeypatch.setattr(pdf, "pdf_from_html", broken)
     with pytest.raises(RuntimeError, match="no PDF for 2025-11"):
         pipeline.run_build(SAMPLE / "2025-11", "2025-11", tmp_path / "out", jobs=2)
     assert list((tmp_path / "out").glob("*")) == []
@@ -93,3 +93,37 @@ def test_without_a_scratch_file_or_a_child_process_the_pdf_is_rendered_in_proces
     assert result.report is not None
     assert list(scratch.iterdir()) == []
     assert gc.isenabled()
+
+
+def test_a_pdf_laid_out_in_a_child_with_its_charts_drawn_here_is_the_pdf_of_one_process(
+    tmp_path: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    render_pdf = pdf.render_pdf
+
+    def not_here(report: Report) -> bytes:
+        raise AssertionError("the PDF was rendered again in the parent")
+
+    monkeypatch.setattr(pdf, "render_pdf", not_here)
+    result = pipeline.run_build(SAMPLE / "2025-11", "2025-11", tmp_path / "out", jobs=2)
+    assert result.report is not None
+    assert (tmp_path / "out" / "report-2025-11.pdf").read_bytes() == render_pdf(result.report)
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_child_that_lacks_a_chart_leaves_the_pdf_to_the_parent(
+    tmp_path: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered_here: list[str] = []
+    render_pdf = pdf.render_pdf
+
+    def here(report: Report) -> bytes:
+        rendered_here.append(report.period)
+        return render_pdf(report)
+
+    monkeypatch.setattr(pdf, "render_pdf", here)
+    monkeypatch.setattr(documents, "_received", lambda pipe: {})  # the charts never reach the child
+    result = pipeline.run_build(SAMPLE / "2025-11", "2025-11", tmp_path / "out", jobs=2)
+    assert result.report is not None
+    assert rendered_here == ["2025-11"]
+    assert (tmp_path / "out" / "report-2025-11.pdf").read_bytes() == render_pdf(result.report)
+    assert list(scratch.iterdir()) == []

@@ -1,8 +1,10 @@
 """The charts of the PDF report, drawn with matplotlib as SVG.
 
 Each function takes plain values prepared by the report view (no Report, no DataFrame) and returns a
-`Chart`: the SVG markup with its alt text as `<title>` and `aria-label`, and the caption printed under
-it. The SVG keeps text as text (`svg.fonttype = none`) so the PDF stays searchable, and is reproducible:
+`Chart`: the figure laid out, the caption printed under it and its alt text. Its SVG markup, with the alt
+text as `<title>` and `aria-label`, is drawn when first asked for: drawing is most of a chart's cost, and a
+build draws the PDF's charts in one process while another lays out the rest of the page (`drawn_apart`).
+The SVG keeps text as text (`svg.fonttype = none`) so the PDF stays searchable, and is reproducible:
 a fixed hash salt per chart (ids are unique within the document, the same from run to run) and no date
 in its metadata. Figures are drawn through `matplotlib.figure.Figure` on the SVG canvas, never through
 pyplot, so no GUI backend and no global figure state are involved.
@@ -13,9 +15,12 @@ from __future__ import annotations
 import base64
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from html import escape
 from typing import Any
 
@@ -52,12 +57,17 @@ LABEL_CAP = 40
 
 @dataclass(frozen=True)
 class Chart:
-    """One chart: SVG markup (already safe to inline), caption and alt text."""
+    """One chart: its figure, caption and alt text, and the SVG markup drawn from them (already safe to inline)."""
 
     name: str
-    svg: str
+    figure: Figure
     caption: str
     alt: str
+
+    @cached_property
+    def svg(self) -> str:
+        """The chart drawn as an <svg> element, when first asked for."""
+        return _to_svg(self.figure, self.name, self.alt)
 
     def inline(self) -> dict[str, Any]:
         """The chart as the templates take it (see `inline`)."""
@@ -65,18 +75,39 @@ class Chart:
 
 
 def inline(chart: Chart) -> dict[str, Any]:
-    """The chart as the templates show it: its SVG as a data: URL (`src`), caption, alt text and name.
+    """The chart as the templates show it: its SVG as a data: URL (`src`), caption, alt text and name; inside
+    `drawn_apart`, its name as a CHART_URL instead, the chart not drawn.
 
     An image rather than an <svg> element in the page: WeasyPrint draws both the same way, but it parses,
     styles and boxes every element of an inline SVG as HTML first (a fifth of the report's elements), while
     an image's SVG is only parsed as XML. The HTML still holds everything and shows in a browser.
     """
-    src = SVG_DATA_URL + base64.b64encode(chart.svg.encode("utf-8")).decode("ascii")
+    apart = _APART.get()
+    if apart is None:
+        src = SVG_DATA_URL + base64.b64encode(chart.svg.encode("utf-8")).decode("ascii")
+    else:
+        apart[chart.name] = chart
+        src = CHART_URL + chart.name
     return {"src": src, "caption": chart.caption, "alt": chart.alt, "name": chart.name}
 
 
 SVG_DATA_URL = "data:image/svg+xml;base64,"
 """How a chart's SVG is given to the page: the only data: URL the report's fetcher serves."""
+CHART_URL = "riskreport-chart:"
+"""How a chart drawn apart is named in the page (see `drawn_apart`): the report's fetcher asks for its SVG by name."""
+_APART: ContextVar[dict[str, Chart] | None] = ContextVar("charts drawn apart", default=None)
+
+
+@contextmanager
+def drawn_apart() -> Iterator[dict[str, Chart]]:
+    """Within, the charts given to the templates (`inline`) are not drawn: the page names each by a CHART_URL, and
+    the dict yielded holds them by name, for their SVG (`Chart.svg`) to be drawn where the caller chooses."""
+    charts: dict[str, Chart] = {}
+    token = _APART.set(charts)
+    try:
+        yield charts
+    finally:
+        _APART.reset(token)
 
 
 def _style() -> Any:
@@ -273,7 +304,7 @@ def draw_open_interest_by_venue(venues: Sequence[tuple[str, float]]) -> Chart:
     )
     return Chart(
         "open-interest-by-venue",
-        _to_svg(figure, "open-interest-by-venue", alt),
+        figure,
         "Open interest by venue at the end of the period (USD).",
         alt,
     )
@@ -315,7 +346,7 @@ def draw_liquidations_by_day(
         )
     return Chart(
         "liquidations-by-day",
-        _to_svg(figure, "liquidations-by-day", alt),
+        figure,
         "Liquidations by UTC day, long against short (USD); the shaded band is the peak 24-hour window.",
         alt,
     )
@@ -360,7 +391,7 @@ def draw_lending_composition(parts: Sequence[tuple[str, float | None]]) -> Chart
     )
     return Chart(
         "lending-composition",
-        _to_svg(figure, "lending-composition", alt),
+        figure,
         "Composition of crypto-collateralized lending: CeFi loans, DeFi loans and CDP stablecoins (USD).",
         alt,
     )
@@ -417,7 +448,7 @@ def draw_incident_timeline(
     )
     return Chart(
         "incident-timeline",
-        _to_svg(figure, "incident-timeline", alt),
+        figure,
         "Incidents over the hourly liquidation series (USD per hour). Vertical lines mark the start of each "
         "incident; the shaded band is the peak 24-hour liquidation window.",
         alt,
@@ -476,7 +507,7 @@ def draw_liquidations_by_hour(
         alt += f" The largest is {start:%d %B %H:00} UTC with {format_money(total)}."
     return Chart(
         "liquidations-by-hour",
-        _to_svg(figure, "liquidations-by-hour", alt),
+        figure,
         f"Liquidations by UTC hour (USD). Stress hours, above {stress_multiple:g} times the median hour (the "
         "mean when the median is 0), are marked in red; the dashed line is that level.",
         alt,
@@ -498,7 +529,7 @@ def draw_maturity_ladder(years: Sequence[tuple[str, float]]) -> Chart:
     )
     return Chart(
         "dat-maturity-ladder",
-        _to_svg(figure, "dat-maturity-ladder", alt),
+        figure,
         "DAT debt maturity ladder: principal falling due in each year (USD); instruments without a maturity "
         "date are shown apart.",
         alt,
@@ -600,7 +631,7 @@ def draw_trends(periods: Sequence[str], panels: Sequence[TrendPanel]) -> Chart:
         alt += " Records: " + "; ".join(records) + "."
     return Chart(
         "trends",
-        _to_svg(figure, "trends", alt),
+        figure,
         f"The headline figures over the 13 months to {periods[-1]}, latest revision of each month (red: this "
         "month; a gap: no build in the history). Records are against every earlier month of the history.",
         alt,

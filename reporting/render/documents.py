@@ -1,29 +1,35 @@
-"""The documents of a build, the PDF and the workbook: the PDF rendered in a forked child process while the
-workbook is written, when more than one job is allowed."""
+"""The documents of a build, the PDF and the workbook: when more than one job is allowed, the PDF is laid out in a
+forked child process while its charts are drawn here and handed over to it, and then the workbook is written."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
 import os
 import signal
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from reporting.forking import collection_paused
 from reporting.render.model import Report
+
+PIPE_BYTES = 1 << 20
+"""The pipe that hands the charts over holds this much (Linux's usual most), so that handing them over seldom
+waits for the child to take them."""
 
 
 def render_documents(report: Report, jobs: int) -> dict[str, bytes]:
     """The PDF and the workbook, by file name."""
     # Imported here, not with the module: the PDF's libraries (WeasyPrint, matplotlib) take about 1.4 s to import,
     # which `riskreport validate` and the other commands do without.
-    from reporting.render.pdf import render_pdf
     from reporting.render.workbook import render_workbook
 
     period = report.period
     with collection_paused():
-        pdf = Rendering(render_pdf, report, in_child=jobs > 1)
+        pdf = PdfRendering(report, in_child=jobs > 1)
         try:
+            pdf.hand_over_charts()
             workbook = render_workbook(report)
         except BaseException:
             pdf.cancel()
@@ -31,19 +37,29 @@ def render_documents(report: Report, jobs: int) -> dict[str, bytes]:
         return {f"report-{period}.pdf": pdf.result(), f"report-{period}.xlsx": workbook}
 
 
-class Rendering:
-    """A document being rendered: in a forked child process, or (`pid` None) here when its result is asked for.
+class PdfRendering:
+    """The PDF being rendered: in a forked child process, or (`pid` None) here when its result is asked for.
 
+    The page (`render_html`) is made here with its charts laid out but not drawn (`charts.drawn_apart`); the child
+    lays out the page while this process draws the charts (`hand_over_charts`) and sends their SVG through a pipe,
+    which the child reads when its layout first needs a chart. Drawing the charts is about a fifth of the PDF's
+    work, which this process would otherwise leave to the child while it waits for it.
     The child shares the Report's memory copy-on-write, so nothing is pickled; it writes the bytes to a
-    scratch file. A child that fails is rendered again here, so that its error surfaces as it would have;
-    when no scratch file or child process can be had, the document is rendered here.
+    scratch file. A child that fails, or that lacks a chart, is rendered again here, so that its error surfaces as
+    it would have; when no scratch file or child process can be had, the document is rendered here.
     """
 
-    def __init__(self, render: Callable[[Report], bytes], report: Report, in_child: bool):
-        self.render, self.report = render, report
+    def __init__(self, report: Report, in_child: bool):
+        from reporting.render import charts
+        from reporting.render.pdf import AssetFetcher, pdf_from_html, render_html
+
+        self.report = report
         self.pid: int | None = None
+        self.send: int | None = None  # this end of the pipe to the child, until the charts are sent
         if not (in_child and hasattr(os, "fork")):
             return
+        with charts.drawn_apart() as self.charts:
+            html = render_html(report)
         try:
             handle, scratch = tempfile.mkstemp(prefix="riskreport-", suffix=".part")
         except OSError:
@@ -51,22 +67,53 @@ class Rendering:
         os.close(handle)
         self.scratch = Path(scratch)
         try:
+            receive, self.send = os.pipe()
+        except OSError:
+            self.scratch.unlink(missing_ok=True)
+            return
+        if hasattr(fcntl, "F_SETPIPE_SZ"):
+            # A smaller pipe only means that handing the charts over may wait for the child.
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(self.send, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        try:
             self.pid = os.fork()
         except OSError:
             self.scratch.unlink(missing_ok=True)
+            os.close(receive)
+            os.close(self.send)
+            self.send = None
             return
         if self.pid == 0:  # the child: render, write, and leave without running the parent's cleanup
             status = 1
             try:
-                self.scratch.write_bytes(render(report))
-                status = 0
+                os.close(self.send)
+                fetcher = AssetFetcher(drawn_apart=lambda: _received(receive))
+                pdf = pdf_from_html(report, html, fetcher)
+                if not fetcher.refused:  # WeasyPrint leaves out an image it cannot have: then render it again here
+                    self.scratch.write_bytes(pdf)
+                    status = 0
             finally:
                 os._exit(status)
+        os.close(receive)
+
+    def hand_over_charts(self) -> None:
+        """Draw the charts of the child's page and send them to it (nothing to do without a child)."""
+        if self.pid is None or self.send is None:
+            return
+        drawn = json.dumps({name: chart.svg for name, chart in self.charts.items()}).encode("utf-8")
+        send, self.send = self.send, None
+        try:
+            with os.fdopen(send, "wb") as stream:
+                stream.write(drawn)
+        except BrokenPipeError:  # the child stopped: `result` renders the PDF here
+            pass
 
     def result(self) -> bytes:
         """The rendered bytes, once the child is done."""
+        from reporting.render.pdf import render_pdf
+
         if self.pid is None:
-            return self.render(self.report)
+            return render_pdf(self.report)
         _, status = os.waitpid(self.pid, 0)
         self.pid = None
         try:
@@ -74,12 +121,21 @@ class Rendering:
                 return self.scratch.read_bytes()
         finally:
             self.scratch.unlink(missing_ok=True)
-        return self.render(self.report)
+        return render_pdf(self.report)
 
     def cancel(self) -> None:
         """Stop the child, if any, and remove its scratch file."""
         if self.pid is not None:
+            if self.send is not None:
+                os.close(self.send)
+                self.send = None
             os.kill(self.pid, signal.SIGTERM)
             os.waitpid(self.pid, 0)
             self.pid = None
             self.scratch.unlink(missing_ok=True)
+
+
+def _received(pipe: int) -> dict[str, str]:
+    """The charts' SVG by name, as `PdfRendering.hand_over_charts` sent them."""
+    with os.fdopen(pipe, "rb") as stream:
+        return dict(json.loads(stream.read().decode("utf-8")))

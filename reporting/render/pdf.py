@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -91,15 +91,19 @@ SEVERITY_ORDER = {"major": 0, "significant": 1, "minor": 2}
 
 
 class AssetFetcher(URLFetcher):
-    """The only way WeasyPrint may load anything: the package's own assets, by name, and the charts' SVG given
-    in the page as data: URLs (no I/O); everything else refused.
+    """The only way WeasyPrint may load anything: the package's own assets, by name, the charts' SVG given in the
+    page as data: URLs (no I/O), and, with `drawn_apart`, the SVG of charts drawn apart by name (see
+    `charts.drawn_apart`); everything else refused.
 
+    `drawn_apart` gives the SVG of the charts drawn apart, by name; it is called when the first of them is needed.
     `fetched` and `refused` record the URLs asked for, so that a caller (or a test) can check that
-    nothing outside the package was requested.
+    nothing outside the package was requested, and nothing the page needs was missing.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, drawn_apart: Callable[[], dict[str, str]] | None = None) -> None:
         super().__init__(allowed_protocols=(), allow_redirects=False)
+        self.drawn_apart = drawn_apart
+        self.svg: dict[str, str] | None = None  # what drawn_apart gave
         self.fetched: list[str] = []
         self.refused: list[str] = []
 
@@ -108,6 +112,16 @@ class AssetFetcher(URLFetcher):
             self.fetched.append(url)
             body = base64.b64decode(url.removeprefix(charts.SVG_DATA_URL), validate=True)
             return URLFetcherResponse(url, body=body, headers={"Content-Type": "image/svg+xml"})
+        if url.startswith(charts.CHART_URL) and self.drawn_apart is not None:
+            if self.svg is None:
+                try:
+                    self.svg = self.drawn_apart()
+                except (OSError, ValueError):  # none to be had: each chart is refused, and the caller told
+                    self.svg = {}
+            svg = self.svg.get(url.removeprefix(charts.CHART_URL))
+            if svg is not None:
+                self.fetched.append(url)
+                return URLFetcherResponse(url, body=svg.encode("utf-8"), headers={"Content-Type": "image/svg+xml"})
         name = url.removeprefix(ASSET_SCHEME)
         if url.startswith(ASSET_SCHEME) and name in ASSETS:
             self.fetched.append(url)
@@ -153,9 +167,12 @@ class Row:
 
 def render_pdf(report: Report, *, url_fetcher: AssetFetcher | None = None) -> bytes:
     """The report as a PDF/A-3b document with metrics-<period>.json attached; the same bytes for the same Report."""
-    fetcher = url_fetcher or AssetFetcher()
+    return pdf_from_html(report, render_html(report), url_fetcher or AssetFetcher())
+
+
+def pdf_from_html(report: Report, html: str, fetcher: AssetFetcher) -> bytes:
+    """The PDF of the report's page `html` (`render_html`), loading what it names through `fetcher`."""
     generated_at = report_time(report)
-    html = render_html(report)
     attachment = Attachment(
         string=report.metrics_json.decode("utf-8"),
         name=f"metrics-{report.period}.json",

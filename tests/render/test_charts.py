@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from reporting.render import charts
 
@@ -17,19 +17,6 @@ END = datetime(2025, 12, 1, tzinfo=UTC)
 DAYS = [START + timedelta(days=n) for n in range(30)]
 HOURS = [START + timedelta(hours=n) for n in range(30 * 24)]
 LONG_NAME = "Consolidated Perpetual Futures Exchange of the Northern Hemisphere Ltd"
-
-
-def drawn_figure(monkeypatch: pytest.MonkeyPatch, draw: Callable[[], charts.Chart]) -> Figure:
-    """The matplotlib figure a chart function lays out, as it stands when it would be written as SVG."""
-    figures: list[Figure] = []
-
-    def keep(figure: Figure, name: str, alt: str) -> str:
-        figures.append(figure)
-        return ""
-
-    monkeypatch.setattr(charts, "_to_svg", keep)
-    draw()
-    return figures[0]
 
 
 CASES: dict[str, Callable[[], charts.Chart]] = {
@@ -65,8 +52,8 @@ CASES: dict[str, Callable[[], charts.Chart]] = {
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_every_label_lies_inside_the_figure(monkeypatch: pytest.MonkeyPatch, case: str) -> None:
-    figure = drawn_figure(monkeypatch, CASES[case])
+def test_every_label_lies_inside_the_figure(case: str) -> None:
+    figure = CASES[case]().figure  # as the chart function laid it out, to be drawn as SVG
     renderer = FigureCanvasAgg(figure).get_renderer()
     with charts.matplotlib.rc_context(charts._style()):
         drawn = figure.get_tightbbox(renderer)  # inches: what a reader sees, tick labels and legend included
@@ -97,3 +84,17 @@ def test_the_svg_carries_its_styling_as_attributes() -> None:
     grid = re.findall(r'<path [^>]*stroke="#d5dbe1"[^>]*>', chart.svg)
     assert grid and all('stroke-linecap="square"' in line and "butt" not in line for line in grid)
     assert re.search(r'<text [^>]*font-size="[0-9.]+px" font-family="[^"]+"', chart.svg)
+
+
+def test_a_chart_drawn_apart_is_named_in_the_page_and_drawn_only_when_asked() -> None:
+    chart = charts.draw_open_interest_by_venue([("Kestrel Markets", 16.64e9), ("Aurora Perps DEX", 7.23e9)])
+    with charts.drawn_apart() as apart:
+        named = chart.inline()
+    assert named["src"] == charts.CHART_URL + "open-interest-by-venue"
+    assert apart == {"open-interest-by-venue": chart}
+    assert "svg" not in vars(chart)  # not drawn yet
+    shown = chart.inline()  # outside: the page holds the SVG itself
+    assert shown["src"] == charts.SVG_DATA_URL + base64.b64encode(chart.svg.encode()).decode()
+    assert {key: shown[key] for key in ("caption", "alt", "name")} == {
+        key: named[key] for key in ("caption", "alt", "name")
+    }
