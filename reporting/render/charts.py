@@ -1,9 +1,9 @@
 """The charts of the PDF report, drawn with matplotlib as SVG.
 
 Each function takes plain values prepared by the report view (no Report, no DataFrame) and returns a
-`Chart`: the figure laid out, the caption printed under it and its alt text. Its SVG markup, with the alt
-text as `<title>` and `aria-label`, is drawn when first asked for: drawing is most of a chart's cost, and a
-build draws the PDF's charts in one process while another lays out the rest of the page (`drawn_apart`).
+`Chart`: the caption printed under it and its alt text, at once, and its figure and SVG markup (with the alt
+text as `<title>` and `aria-label`), laid out and drawn when first asked for: they are all of a chart's cost,
+and a build makes the PDF's charts in one process while another lays out the rest of the page (`drawn_apart`).
 The SVG keeps text as text (`svg.fonttype = none`) so the PDF stays searchable, and is reproducible:
 a fixed hash salt per chart (ids are unique within the document, the same from run to run) and no date
 in its metadata. Figures are drawn through `matplotlib.figure.Figure` on the SVG canvas, never through
@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -57,12 +57,18 @@ LABEL_CAP = 40
 
 @dataclass(frozen=True)
 class Chart:
-    """One chart: its figure, caption and alt text, and the SVG markup drawn from them (already safe to inline)."""
+    """One chart: its name, caption and alt text, and its figure and SVG markup (already safe to inline), made when
+    first asked for."""
 
     name: str
-    figure: Figure
+    lay_out: Callable[[], Figure]
     caption: str
     alt: str
+
+    @cached_property
+    def figure(self) -> Figure:
+        """The chart laid out as a matplotlib figure, when first asked for."""
+        return self.lay_out()
 
     @cached_property
     def svg(self) -> str:
@@ -290,21 +296,25 @@ def _money_bars(axes: Axes, labels: Sequence[str], values: Sequence[float], *, h
 
 def draw_open_interest_by_venue(venues: Sequence[tuple[str, float]]) -> Chart:
     """Horizontal bars of period-end open interest per venue (USD), largest at the top."""
-    with matplotlib.rc_context(_style()):
-        figure = _new_figure(0.45 + 0.28 * max(len(venues), 1))
-        axes = figure.add_subplot()
-        # Long names are shortened on the axis; they stand whole in the alt text and the tables.
-        names = [format_shortened(name, LABEL_CAP) for name, _ in venues][::-1]
-        values = [value for _, value in venues][::-1]
-        _money_bars(axes, names, values, horizontal=True)
-        axes.margins(x=0.12)
-        _place(figure, [(axes, 1.0)])
+
+    def lay_out() -> Figure:
+        with matplotlib.rc_context(_style()):
+            figure = _new_figure(0.45 + 0.28 * max(len(venues), 1))
+            axes = figure.add_subplot()
+            # Long names are shortened on the axis; they stand whole in the alt text and the tables.
+            names = [format_shortened(name, LABEL_CAP) for name, _ in venues][::-1]
+            values = [value for _, value in venues][::-1]
+            _money_bars(axes, names, values, horizontal=True)
+            axes.margins(x=0.12)
+            _place(figure, [(axes, 1.0)])
+        return figure
+
     alt = "Bar chart of period-end open interest by venue: " + "; ".join(
         f"{name} {format_money(value)}" for name, value in venues
     )
     return Chart(
         "open-interest-by-venue",
-        figure,
+        lay_out,
         "Open interest by venue at the end of the period (USD).",
         alt,
     )
@@ -317,26 +327,32 @@ def draw_liquidations_by_day(
     peak: tuple[datetime, datetime] | None,
 ) -> Chart:
     """Liquidated notional per UTC day, long positions above the axis and short positions below it."""
-    with matplotlib.rc_context(_style()):
-        figure = _new_figure(2.6)
-        axes = figure.add_subplot()
-        if peak is not None:
-            axes.axvspan(date2num(peak[0]), date2num(peak[1]), color=PEAK_COLOUR, zorder=0, label="peak 24 h window")
-        # Bars centred on midday so that each sits over its own date (matplotlib date numbers, in days).
-        centres = [date2num(day.replace(hour=12)) for day in days]
-        axes.bar(centres, long_usd, width=0.8, color=LONG_COLOUR, label="long positions")
-        axes.bar(centres, [-value for value in short_usd], width=0.8, color=SHORT_COLOUR, label="short positions")
-        axes.axhline(0, color=INK, linewidth=0.6)
-        axes.yaxis.set_major_formatter(FuncFormatter(lambda v, p: _money_axis(abs(v), p)))
-        axes.xaxis.set_major_locator(DayLocator(interval=3))
-        axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
-        axes.grid(axis="y", color=GRID, linewidth=0.6)
-        axes.set_axisbelow(True)
-        axes.set_ylabel("USD (long up, short down)")
-        if days:
-            axes.set_xlim(date2num(days[0]), date2num(days[-1] + timedelta(days=1)))
-        axes.legend(loc="upper left", fontsize=7, ncols=3)
-        _place(figure, [(axes, 1.0)])
+
+    def lay_out() -> Figure:
+        with matplotlib.rc_context(_style()):
+            figure = _new_figure(2.6)
+            axes = figure.add_subplot()
+            if peak is not None:
+                axes.axvspan(
+                    date2num(peak[0]), date2num(peak[1]), color=PEAK_COLOUR, zorder=0, label="peak 24 h window"
+                )
+            # Bars centred on midday so that each sits over its own date (matplotlib date numbers, in days).
+            centres = [date2num(day.replace(hour=12)) for day in days]
+            axes.bar(centres, long_usd, width=0.8, color=LONG_COLOUR, label="long positions")
+            axes.bar(centres, [-value for value in short_usd], width=0.8, color=SHORT_COLOUR, label="short positions")
+            axes.axhline(0, color=INK, linewidth=0.6)
+            axes.yaxis.set_major_formatter(FuncFormatter(lambda v, p: _money_axis(abs(v), p)))
+            axes.xaxis.set_major_locator(DayLocator(interval=3))
+            axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
+            axes.grid(axis="y", color=GRID, linewidth=0.6)
+            axes.set_axisbelow(True)
+            axes.set_ylabel("USD (long up, short down)")
+            if days:
+                axes.set_xlim(date2num(days[0]), date2num(days[-1] + timedelta(days=1)))
+            axes.legend(loc="upper left", fontsize=7, ncols=3)
+            _place(figure, [(axes, 1.0)])
+        return figure
+
     worst = max(range(len(days)), key=lambda i: long_usd[i] + short_usd[i]) if days else None
     alt = "Bar chart of liquidations per day, long positions above the axis and short positions below."
     if worst is not None:
@@ -346,7 +362,7 @@ def draw_liquidations_by_day(
         )
     return Chart(
         "liquidations-by-day",
-        figure,
+        lay_out,
         "Liquidations by UTC day, long against short (USD); the shaded band is the peak 24-hour window.",
         alt,
     )
@@ -356,42 +372,46 @@ def draw_lending_composition(parts: Sequence[tuple[str, float | None]]) -> Chart
     """One stacked bar of crypto-collateralized lending: CeFi, DeFi and CDP stablecoins (USD)."""
     shown = [(name, value) for name, value in parts if value]
     total = sum(value for _, value in shown) or 1.0
-    with matplotlib.rc_context(_style()):
-        figure = _new_figure(1.35)
-        axes = figure.add_subplot()
-        left = 0.0
-        for name, value in shown:
-            axes.barh([0], [value], left=left, color=LENDING_COLOURS.get(name, "#999999"), height=0.55, label=name)
-            # Labels go inside segments wide enough to hold them.
-            if value / total > 0.08:
-                colour = "white" if name != "CDP" else INK
-                axes.text(
-                    left + value / 2,
-                    0,
-                    f"{name}\n{format_money(value)}",
-                    ha="center",
-                    va="center",
-                    color=colour,
-                    fontsize=7.5,
-                )
-            left += value
-        axes.set_yticks([])
-        axes.xaxis.set_major_formatter(FuncFormatter(_money_axis))
-        axes.spines["left"].set_visible(False)
-        axes.set_xlim(0, total)
-        legend = figure.legend(loc="lower center", ncols=3, fontsize=7)
-        # Under the x tick labels: the legend's row, its padding, and a line's space above it.
-        _place(
-            figure,
-            [(axes, 1.0)],
-            below_pt=_text_points("Ag", 7)[1] * 2 + (2 * legend.borderpad + legend.borderaxespad) * 7,
-        )
+
+    def lay_out() -> Figure:
+        with matplotlib.rc_context(_style()):
+            figure = _new_figure(1.35)
+            axes = figure.add_subplot()
+            left = 0.0
+            for name, value in shown:
+                axes.barh([0], [value], left=left, color=LENDING_COLOURS.get(name, "#999999"), height=0.55, label=name)
+                # Labels go inside segments wide enough to hold them.
+                if value / total > 0.08:
+                    colour = "white" if name != "CDP" else INK
+                    axes.text(
+                        left + value / 2,
+                        0,
+                        f"{name}\n{format_money(value)}",
+                        ha="center",
+                        va="center",
+                        color=colour,
+                        fontsize=7.5,
+                    )
+                left += value
+            axes.set_yticks([])
+            axes.xaxis.set_major_formatter(FuncFormatter(_money_axis))
+            axes.spines["left"].set_visible(False)
+            axes.set_xlim(0, total)
+            legend = figure.legend(loc="lower center", ncols=3, fontsize=7)
+            # Under the x tick labels: the legend's row, its padding, and a line's space above it.
+            _place(
+                figure,
+                [(axes, 1.0)],
+                below_pt=_text_points("Ag", 7)[1] * 2 + (2 * legend.borderpad + legend.borderaxespad) * 7,
+            )
+        return figure
+
     alt = "Stacked bar of crypto-collateralized lending: " + "; ".join(
         f"{name} {format_money(value)}" for name, value in parts
     )
     return Chart(
         "lending-composition",
-        figure,
+        lay_out,
         "Composition of crypto-collateralized lending: CeFi loans, DeFi loans and CDP stablecoins (USD).",
         alt,
     )
@@ -409,37 +429,41 @@ def draw_incident_timeline(
     `incidents` holds (start, end, severity); lanes keep the chart the same size however many there are.
     """
     severities = ("major", "significant", "minor")
-    with matplotlib.rc_context(_style()):
-        figure = _new_figure(3.0)
-        top, bottom = figure.subplots(2, 1, sharex=True)
-        if peak is not None:
-            for axes in (top, bottom):
-                axes.axvspan(peak[0], peak[1], color=PEAK_COLOUR, zorder=0)
-        # The area and its outline as one path: WeasyPrint's cost is per point drawn.
-        _add_area(top, *_steps(hours, totals_usd))
-        top.yaxis.set_major_formatter(FuncFormatter(_money_axis))
-        top.set_ylabel("liquidations per hour")
-        top.grid(axis="y", color=GRID, linewidth=0.6)
-        top.set_axisbelow(True)
-        top.set_ylim(bottom=0)
-        for lane, severity in enumerate(severities):
-            spans = [(start, end) for start, end, level in incidents if level == severity]
-            colour = SEVERITY_COLOURS[severity]
-            for start, end in spans:
-                bottom.plot([start, end], [lane, lane], color=colour, linewidth=5, solid_capstyle="butt")
-                # A marker at the start keeps incidents of a few minutes visible at this scale.
-                bottom.plot([start], [lane], marker="|", markersize=9, color=colour, markeredgewidth=1.5)
-                for axes in (top,):
-                    axes.axvline(start, color=colour, linewidth=0.7, alpha=0.8)
-        bottom.set_yticks(range(len(severities)), severities)
-        bottom.set_ylim(len(severities) - 0.5, -0.5)
-        bottom.spines["left"].set_visible(False)
-        bottom.tick_params(axis="y", length=0)
-        bottom.set_xlim(period_bounds)
-        locator = AutoDateLocator(minticks=6, maxticks=12)
-        bottom.xaxis.set_major_locator(locator)
-        bottom.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
-        _place(figure, [(top, 3.0), (bottom, 1.3)], gap_pt=12.0)
+
+    def lay_out() -> Figure:
+        with matplotlib.rc_context(_style()):
+            figure = _new_figure(3.0)
+            top, bottom = figure.subplots(2, 1, sharex=True)
+            if peak is not None:
+                for axes in (top, bottom):
+                    axes.axvspan(peak[0], peak[1], color=PEAK_COLOUR, zorder=0)
+            # The area and its outline as one path: WeasyPrint's cost is per point drawn.
+            _add_area(top, *_steps(hours, totals_usd))
+            top.yaxis.set_major_formatter(FuncFormatter(_money_axis))
+            top.set_ylabel("liquidations per hour")
+            top.grid(axis="y", color=GRID, linewidth=0.6)
+            top.set_axisbelow(True)
+            top.set_ylim(bottom=0)
+            for lane, severity in enumerate(severities):
+                spans = [(start, end) for start, end, level in incidents if level == severity]
+                colour = SEVERITY_COLOURS[severity]
+                for start, end in spans:
+                    bottom.plot([start, end], [lane, lane], color=colour, linewidth=5, solid_capstyle="butt")
+                    # A marker at the start keeps incidents of a few minutes visible at this scale.
+                    bottom.plot([start], [lane], marker="|", markersize=9, color=colour, markeredgewidth=1.5)
+                    for axes in (top,):
+                        axes.axvline(start, color=colour, linewidth=0.7, alpha=0.8)
+            bottom.set_yticks(range(len(severities)), severities)
+            bottom.set_ylim(len(severities) - 0.5, -0.5)
+            bottom.spines["left"].set_visible(False)
+            bottom.tick_params(axis="y", length=0)
+            bottom.set_xlim(period_bounds)
+            locator = AutoDateLocator(minticks=6, maxticks=12)
+            bottom.xaxis.set_major_locator(locator)
+            bottom.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+            _place(figure, [(top, 3.0), (bottom, 1.3)], gap_pt=12.0)
+        return figure
+
     counts = {severity: sum(1 for *_, level in incidents if level == severity) for severity in severities}
     alt = (
         "Hourly liquidations over the period with the incidents beneath, one lane per severity: "
@@ -448,7 +472,7 @@ def draw_incident_timeline(
     )
     return Chart(
         "incident-timeline",
-        figure,
+        lay_out,
         "Incidents over the hourly liquidation series (USD per hour). Vertical lines mark the start of each "
         "incident; the shaded band is the peak 24-hour liquidation window.",
         alt,
@@ -467,47 +491,51 @@ def draw_liquidations_by_hour(
     `stress` holds (hour start, total) of each stress hour; `stress_level_usd` is stress_multiple × the
     median (or mean) hourly total, None when no hour was a stress hour.
     """
-    with matplotlib.rc_context(_style()):
-        figure = _new_figure(2.5)
-        axes = figure.add_subplot()
-        _add_area(axes, *_steps(hours, totals_usd), label="per hour")
-        if stress:
-            # A bar over each stress hour, one hour wide (matplotlib date numbers are days).
-            axes.bar(
-                [date2num(start) for start, _ in stress],
-                [total for _, total in stress],
-                width=1 / 24,
-                align="edge",
-                color=LONG_COLOUR,
-                label=f"stress hours ({len(stress)})",
-            )
-        if stress_level_usd is not None:
-            axes.axhline(
-                stress_level_usd,
-                color=INK,
-                linewidth=0.7,
-                linestyle=(0, (4, 2)),
-                label=f"stress level: {stress_multiple:g}\u00d7 the median hour",
-            )
-        axes.yaxis.set_major_formatter(FuncFormatter(_money_axis))
-        axes.set_ylabel("USD per hour")
-        axes.grid(axis="y", color=GRID, linewidth=0.6)
-        axes.set_axisbelow(True)
-        axes.set_ylim(bottom=0)
-        if hours:
-            axes.set_xlim(date2num(hours[0]), date2num(hours[-1] + timedelta(hours=1)))
-        locator = AutoDateLocator(minticks=6, maxticks=12)
-        axes.xaxis.set_major_locator(locator)
-        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
-        axes.legend(loc="upper left", fontsize=7)
-        _place(figure, [(axes, 1.0)])
+
+    def lay_out() -> Figure:
+        with matplotlib.rc_context(_style()):
+            figure = _new_figure(2.5)
+            axes = figure.add_subplot()
+            _add_area(axes, *_steps(hours, totals_usd), label="per hour")
+            if stress:
+                # A bar over each stress hour, one hour wide (matplotlib date numbers are days).
+                axes.bar(
+                    [date2num(start) for start, _ in stress],
+                    [total for _, total in stress],
+                    width=1 / 24,
+                    align="edge",
+                    color=LONG_COLOUR,
+                    label=f"stress hours ({len(stress)})",
+                )
+            if stress_level_usd is not None:
+                axes.axhline(
+                    stress_level_usd,
+                    color=INK,
+                    linewidth=0.7,
+                    linestyle=(0, (4, 2)),
+                    label=f"stress level: {stress_multiple:g}\u00d7 the median hour",
+                )
+            axes.yaxis.set_major_formatter(FuncFormatter(_money_axis))
+            axes.set_ylabel("USD per hour")
+            axes.grid(axis="y", color=GRID, linewidth=0.6)
+            axes.set_axisbelow(True)
+            axes.set_ylim(bottom=0)
+            if hours:
+                axes.set_xlim(date2num(hours[0]), date2num(hours[-1] + timedelta(hours=1)))
+            locator = AutoDateLocator(minticks=6, maxticks=12)
+            axes.xaxis.set_major_locator(locator)
+            axes.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+            axes.legend(loc="upper left", fontsize=7)
+            _place(figure, [(axes, 1.0)])
+        return figure
+
     alt = f"Area chart of liquidations per hour over the period, with {len(stress)} stress hours marked."
     if stress:
         start, total = max(stress, key=lambda item: item[1])
         alt += f" The largest is {start:%d %B %H:00} UTC with {format_money(total)}."
     return Chart(
         "liquidations-by-hour",
-        figure,
+        lay_out,
         f"Liquidations by UTC hour (USD). Stress hours, above {stress_multiple:g} times the median hour (the "
         "mean when the median is 0), are marked in red; the dashed line is that level.",
         alt,
@@ -516,20 +544,24 @@ def draw_liquidations_by_hour(
 
 def draw_maturity_ladder(years: Sequence[tuple[str, float]]) -> Chart:
     """Vertical bars of DAT debt principal by maturity year (USD); `years` in the order shown."""
-    with matplotlib.rc_context(_style()):
-        figure = _new_figure(2.2)
-        axes = figure.add_subplot()
-        labels = [label for label, _ in years]
-        values = [value for _, value in years]
-        _money_bars(axes, labels, values, horizontal=False)
-        axes.margins(y=0.15)
-        _place(figure, [(axes, 1.0)])
+
+    def lay_out() -> Figure:
+        with matplotlib.rc_context(_style()):
+            figure = _new_figure(2.2)
+            axes = figure.add_subplot()
+            labels = [label for label, _ in years]
+            values = [value for _, value in years]
+            _money_bars(axes, labels, values, horizontal=False)
+            axes.margins(y=0.15)
+            _place(figure, [(axes, 1.0)])
+        return figure
+
     alt = "Bar chart of DAT debt principal by maturity year: " + "; ".join(
         f"{label} {format_money(value)}" for label, value in years
     )
     return Chart(
         "dat-maturity-ladder",
-        figure,
+        lay_out,
         "DAT debt maturity ladder: principal falling due in each year (USD); instruments without a maturity "
         "date are shown apart.",
         alt,
@@ -583,44 +615,48 @@ def draw_trends(periods: Sequence[str], panels: Sequence[TrendPanel]) -> Chart:
     and a record high or low of the history is labelled at the current month.
     """
     rows = -(-len(panels) // TREND_COLUMNS)
-    # The panels' tick labels are small: set for the ticks as matplotlib makes them, rather than by
-    # `tick_params` on each panel, which restyles every tick made so far.
-    with matplotlib.rc_context({**_style(), "xtick.labelsize": 6.5, "ytick.labelsize": 6.5}):
-        figure = _new_figure(0.35 + 1.45 * rows)
-        grid = figure.subplots(rows, TREND_COLUMNS, sharex=True, squeeze=False)
-        x = np.arange(len(periods))
-        ticks = [i for i in range(len(periods)) if (len(periods) - 1 - i) % 3 == 0]
-        for index, axes in enumerate(grid.flat):
-            if index >= len(panels):
-                axes.set_visible(False)
-                continue
-            panel = panels[index]
-            y = np.array([np.nan if v is None else v for v in panel.values], dtype=float)
-            axes.plot(x, y, color=TREND_COLOUR, linewidth=1.2, marker="o", markersize=2.2)
-            if not np.isnan(y[-1]):
-                axes.plot([x[-1]], [y[-1]], marker="o", markersize=5, color=CURRENT_COLOUR, zorder=3)
-                if panel.record is not None:
-                    axes.annotate(
-                        f"record {panel.record}",
-                        (x[-1], y[-1]),
-                        xytext=(-4, 6 if panel.record == "high" else -10),
-                        textcoords="offset points",
-                        ha="right",
-                        fontsize=6.5,
-                        color=CURRENT_COLOUR,
-                        fontweight="bold",
-                    )
-            # At the top of the axes, where matplotlib would place it after measuring every tick label of
-            # the figure for an overlap that the bottom-only x axis cannot have.
-            axes.set_title(panel.label, loc="left", fontsize=7.5, color=INK, pad=3, y=1.0)
-            axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p, f=panel.axis_format: f(v)))
-            axes.yaxis.set_major_locator(MaxNLocator(3))
-            axes.grid(axis="y", color=GRID, linewidth=0.5)
-            axes.set_axisbelow(True)
-            axes.margins(y=0.25)
-        # The panels share one month axis (its locator and formatter): set once, not once per panel.
-        grid.flat[0].set_xticks(ticks, [_month_label(periods[i]) for i in ticks])
-        figure.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.08, wspace=0.42, hspace=0.62)
+
+    def lay_out() -> Figure:
+        # The panels' tick labels are small: set for the ticks as matplotlib makes them, rather than by
+        # `tick_params` on each panel, which restyles every tick made so far.
+        with matplotlib.rc_context({**_style(), "xtick.labelsize": 6.5, "ytick.labelsize": 6.5}):
+            figure = _new_figure(0.35 + 1.45 * rows)
+            grid = figure.subplots(rows, TREND_COLUMNS, sharex=True, squeeze=False)
+            x = np.arange(len(periods))
+            ticks = [i for i in range(len(periods)) if (len(periods) - 1 - i) % 3 == 0]
+            for index, axes in enumerate(grid.flat):
+                if index >= len(panels):
+                    axes.set_visible(False)
+                    continue
+                panel = panels[index]
+                y = np.array([np.nan if v is None else v for v in panel.values], dtype=float)
+                axes.plot(x, y, color=TREND_COLOUR, linewidth=1.2, marker="o", markersize=2.2)
+                if not np.isnan(y[-1]):
+                    axes.plot([x[-1]], [y[-1]], marker="o", markersize=5, color=CURRENT_COLOUR, zorder=3)
+                    if panel.record is not None:
+                        axes.annotate(
+                            f"record {panel.record}",
+                            (x[-1], y[-1]),
+                            xytext=(-4, 6 if panel.record == "high" else -10),
+                            textcoords="offset points",
+                            ha="right",
+                            fontsize=6.5,
+                            color=CURRENT_COLOUR,
+                            fontweight="bold",
+                        )
+                # At the top of the axes, where matplotlib would place it after measuring every tick label of
+                # the figure for an overlap that the bottom-only x axis cannot have.
+                axes.set_title(panel.label, loc="left", fontsize=7.5, color=INK, pad=3, y=1.0)
+                axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p, f=panel.axis_format: f(v)))
+                axes.yaxis.set_major_locator(MaxNLocator(3))
+                axes.grid(axis="y", color=GRID, linewidth=0.5)
+                axes.set_axisbelow(True)
+                axes.margins(y=0.25)
+            # The panels share one month axis (its locator and formatter): set once, not once per panel.
+            grid.flat[0].set_xticks(ticks, [_month_label(periods[i]) for i in ticks])
+            figure.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.08, wspace=0.42, hspace=0.62)
+        return figure
+
     alt = (
         "Small multiples of "
         + ", ".join(panel.label for panel in panels)
@@ -631,7 +667,7 @@ def draw_trends(periods: Sequence[str], panels: Sequence[TrendPanel]) -> Chart:
         alt += " Records: " + "; ".join(records) + "."
     return Chart(
         "trends",
-        figure,
+        lay_out,
         f"The headline figures over the 13 months to {periods[-1]}, latest revision of each month (red: this "
         "month; a gap: no build in the history). Records are against every earlier month of the history.",
         alt,

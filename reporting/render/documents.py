@@ -40,7 +40,7 @@ def render_documents(report: Report, jobs: int) -> dict[str, bytes]:
 class PdfRendering:
     """The PDF being rendered: in a forked child process, or (`pid` None) here when its result is asked for.
 
-    The page (`render_html`) is made here with its charts laid out but not drawn (`charts.drawn_apart`); the child
+    The page (`render_html`) is made here with its charts named but not drawn (`charts.drawn_apart`); the child
     lays out the page while this process draws the charts (`hand_over_charts`) and sends their SVG through a pipe,
     which the child reads when its layout first needs a chart. Drawing the charts is about a fifth of the PDF's
     work, which this process would otherwise leave to the child while it waits for it.
