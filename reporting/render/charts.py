@@ -451,8 +451,7 @@ def draw_incident_timeline(
                     bottom.plot([start, end], [lane, lane], color=colour, linewidth=5, solid_capstyle="butt")
                     # A marker at the start keeps incidents of a few minutes visible at this scale.
                     bottom.plot([start], [lane], marker="|", markersize=9, color=colour, markeredgewidth=1.5)
-                    for axes in (top,):
-                        axes.axvline(start, color=colour, linewidth=0.7, alpha=0.8)
+                    top.axvline(start, color=colour, linewidth=0.7, alpha=0.8)
             bottom.set_yticks(range(len(severities)), severities)
             bottom.set_ylim(len(severities) - 0.5, -0.5)
             bottom.spines["left"].set_visible(False)
