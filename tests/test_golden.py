@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = {
     "metrics-2025-11.json": "b0260f3f6f47ce02be694c732c1e2001a3be46ea925d471abb78f18fadce4a2d",
     "validation-2025-11.json": "ccae57f3fe17382508348c8aa9056c43c37641c462243872c109477725dfcf29",
-    "manifest-2025-11.json": "ea3f30c1d0c29127f3a258d57ae2ea6971165bdb639c76476f16c16554aca4c3",
+    "manifest-2025-11.json": "a0e61afcd822df866f93603de30079c82d394289c0dc80485a4ba5684738017c",
     "report-2025-11.xlsx": "b01ebf0e369379b2b6633ef94bf25472a5af1f6eca3650389b51214b9e638df2",
-    "report-2025-11.pdf": "452d204542360594991201303f88816ca36ddb544beafeee1d470b3bb2920066",
+    "report-2025-11.pdf": "711ba8f03b1ac78f7ba25812ccac82a7c80775c272c19eca2e3d767aef167bb0",
 }
 
 

@@ -160,9 +160,16 @@ def _tick_labels(axis: Axis) -> list[tuple[float, str]]:
     return [(fraction, label) for fraction, label in inside if -1e-9 <= fraction <= 1 + 1e-9 and label]
 
 
-def _place(figure: Figure, stack: Sequence[tuple[Axes, float]], gap_pt: float = 0.0, below_pt: float = 0.0) -> None:
+def _place(
+    figure: Figure,
+    stack: Sequence[tuple[Axes, float]],
+    gap_pt: float = 0.0,
+    below_pt: float = 0.0,
+    above_pt: float = 0.0,
+) -> None:
     """Position the axes of `stack` (top to bottom, each with its share of the height) so that their
-    tick labels and axis labels fit in the figure, with `below_pt` points left free under the x tick labels.
+    tick labels and axis labels fit in the figure, with `below_pt` points left free under the x tick labels and
+    `above_pt` over the top axes.
 
     This does, in one measurement of the labels' text, what a layout engine does by drawing the figure
     twice over: the charts' look is fixed, only the labels' extents vary with the data.
@@ -191,7 +198,7 @@ def _place(figure: Figure, stack: Sequence[tuple[Axes, float]], gap_pt: float = 
     plot_width = width_pt - left - 2 * EDGE_PT
     left = EDGE_PT + max([left] + [label / 2 - at * plot_width for at, label in x_labels])
     right = EDGE_PT + max([0.0] + [label / 2 - (1 - at) * plot_width for at, label in x_labels])
-    top = EDGE_PT + line / 2
+    top = EDGE_PT + max(line / 2, above_pt)
     plot_width = width_pt - left - right
     plot_height = height_pt - top - bottom - gap_pt * (len(stack) - 1)
     shares = sum(share for _, share in stack)
@@ -201,6 +208,12 @@ def _place(figure: Figure, stack: Sequence[tuple[Axes, float]], gap_pt: float = 
         y -= height
         axes.set_position((left / width_pt, y / height_pt, plot_width / width_pt, height / height_pt))
         y -= gap_pt
+
+
+def _legend_above(axes: Axes, columns: int) -> float:
+    """The axes' legend in one row over its plot, clear of the data; the points it needs above the axes."""
+    legend = axes.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=7, ncols=columns, borderaxespad=0.3)
+    return _text_points("Ag", 7)[1] + (2 * legend.borderpad + legend.borderaxespad) * 7
 
 
 def _to_svg(figure: Figure, name: str, alt: str) -> str:
@@ -349,8 +362,7 @@ def draw_liquidations_by_day(
             axes.set_ylabel("USD (long up, short down)")
             if days:
                 axes.set_xlim(date2num(days[0]), date2num(days[-1] + timedelta(days=1)))
-            axes.legend(loc="upper left", fontsize=7, ncols=3)
-            _place(figure, [(axes, 1.0)])
+            _place(figure, [(axes, 1.0)], above_pt=_legend_above(axes, 3))
         return figure
 
     worst = max(range(len(days)), key=lambda i: long_usd[i] + short_usd[i]) if days else None
@@ -524,8 +536,7 @@ def draw_liquidations_by_hour(
             locator = AutoDateLocator(minticks=6, maxticks=12)
             axes.xaxis.set_major_locator(locator)
             axes.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
-            axes.legend(loc="upper left", fontsize=7)
-            _place(figure, [(axes, 1.0)])
+            _place(figure, [(axes, 1.0)], above_pt=_legend_above(axes, 3))
         return figure
 
     alt = f"Area chart of liquidations per hour over the period, with {len(stress)} stress hours marked."
