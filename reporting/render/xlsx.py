@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
+from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
@@ -28,10 +28,11 @@ def xlsx_bytes(workbook: Workbook) -> bytes:
 
     openpyxl stamps zip entries with the time of writing (and write-only sheets with the time of
     their temporary files), so two saves of one workbook would differ. The caller fixes the
-    document properties (created, modified), which are workbook content.
+    document properties (created, modified), which are workbook content. openpyxl's own zip is left
+    uncompressed: its entries are compressed once, as they are copied with the fixed stamp.
     """
     scratch = io.BytesIO()
-    ExcelWriter(workbook, ZipFile(scratch, "w", ZIP_DEFLATED, allowZip64=True)).save()
+    ExcelWriter(workbook, ZipFile(scratch, "w", ZIP_STORED, allowZip64=True)).save()
     packed = io.BytesIO()
     with ZipFile(scratch) as source, ZipFile(packed, "w", ZIP_DEFLATED) as target:
         for entry in source.infolist():
