@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import tempfile
+import time
 from dataclasses import fields
 from pathlib import Path
 
@@ -121,9 +122,44 @@ def test_a_child_that_lacks_a_chart_leaves_the_pdf_to_the_parent(
         return render_pdf(report)
 
     monkeypatch.setattr(pdf, "render_pdf", here)
-    monkeypatch.setattr(documents, "_received", lambda pipe: {})  # the charts never reach the child
+    # The child neither draws charts nor receives the ones drawn here.
+    monkeypatch.setattr(documents.PdfRendering, "_drawn_in_child", lambda self: {})
+    monkeypatch.setattr(documents, "_received", lambda pipe: {})
     result = pipeline.run_build(SAMPLE / "2025-11", "2025-11", tmp_path / "out", jobs=2)
     assert result.report is not None
     assert rendered_here == ["2025-11"]
+    assert (tmp_path / "out" / "report-2025-11.pdf").read_bytes() == render_pdf(result.report)
+    assert list(scratch.iterdir()) == []
+
+
+def test_the_child_draws_the_charts_from_the_last_back_to_the_first_this_process_has_taken(
+    tmp_path: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    render_pdf = pdf.render_pdf
+    hand_over_charts = documents.PdfRendering.hand_over_charts
+    renderings: list[documents.PdfRendering] = []
+
+    def not_here(report: Report) -> bytes:
+        raise AssertionError("the PDF was rendered again in the parent")
+
+    def after_the_child(rendering: documents.PdfRendering) -> None:
+        """Take the first chart, then wait (a minute at most) until the child has taken the second, the last it may
+        take, before drawing what is left."""
+        renderings.append(rendering)
+        rendering.takers[0] = documents.DRAWN_HERE
+        deadline = time.monotonic() + 60
+        while rendering.takers[1] != documents.DRAWN_IN_CHILD and time.monotonic() < deadline:
+            time.sleep(0.01)
+        hand_over_charts(rendering)
+
+    monkeypatch.setattr(pdf, "render_pdf", not_here)
+    monkeypatch.setattr(documents.PdfRendering, "hand_over_charts", after_the_child)
+    result = pipeline.run_build(SAMPLE / "2025-11", "2025-11", tmp_path / "out", jobs=2)
+    assert result.report is not None
+    (rendering,) = renderings
+    count = len(rendering.charts)
+    assert count >= 3
+    # The child took every chart but the first, which this process drew and sent.
+    assert list(rendering.takers[:count]) == [documents.DRAWN_HERE] + [documents.DRAWN_IN_CHILD] * (count - 1)
     assert (tmp_path / "out" / "report-2025-11.pdf").read_bytes() == render_pdf(result.report)
     assert list(scratch.iterdir()) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import mmap
 import os
 import signal
 import tempfile
@@ -17,6 +18,8 @@ from reporting.render.model import Report
 PIPE_BYTES = 1 << 20
 """The pipe that hands the charts over holds this much (Linux's usual most), so that handing them over seldom
 waits for the child to take them."""
+DRAWN_HERE, DRAWN_IN_CHILD = 1, 2
+"""Who has taken a chart to draw, in `PdfRendering.takers` (0: no one yet)."""
 
 
 def render_documents(report: Report, jobs: int) -> dict[str, bytes]:
@@ -43,7 +46,9 @@ class PdfRendering:
     The page (`render_html`) is made here with its charts named but not drawn (`charts.drawn_apart`); the child
     lays out the page while this process draws the charts (`hand_over_charts`) and sends their SVG through a pipe,
     which the child reads when its layout first needs a chart. Drawing the charts is about a fifth of the PDF's
-    work, which this process would otherwise leave to the child while it waits for it.
+    work, which this process would otherwise leave to the child while it waits for it. The two meet in the middle:
+    this process takes the charts in page order, the child, once its layout needs them, takes the rest from the last
+    one back (`takers`, shared memory), so that neither waits for the other to draw them all.
     The child shares the Report's memory copy-on-write, so nothing is pickled; it writes the bytes to a
     scratch file. A child that fails, or that lacks a chart, is rendered again here, so that its error surfaces as
     it would have; when no scratch file or child process can be had, the document is rendered here.
@@ -60,6 +65,8 @@ class PdfRendering:
             return
         with charts.drawn_apart() as self.charts:
             html = render_html(report)
+        # Each chart's taker, written by both processes. Two that take a chart at once both draw it, to the same SVG.
+        self.takers = mmap.mmap(-1, max(len(self.charts), 1))
         try:
             handle, scratch = tempfile.mkstemp(prefix="riskreport-", suffix=".part")
         except OSError:
@@ -87,7 +94,7 @@ class PdfRendering:
             status = 1
             try:
                 os.close(self.send)
-                fetcher = AssetFetcher(drawn_apart=lambda: _received(receive))
+                fetcher = AssetFetcher(drawn_apart=lambda: self._drawn_in_child() | _received(receive))
                 pdf = pdf_from_html(report, html, fetcher)
                 if not fetcher.refused:  # WeasyPrint leaves out an image it cannot have: then render it again here
                     self.scratch.write_bytes(pdf)
@@ -97,10 +104,16 @@ class PdfRendering:
         os.close(receive)
 
     def hand_over_charts(self) -> None:
-        """Draw the charts of the child's page and send them to it (nothing to do without a child)."""
+        """Draw the charts of the child's page that it has not taken, in page order, and send them to it (nothing to
+        do without a child)."""
         if self.pid is None or self.send is None:
             return
-        drawn = json.dumps({name: chart.svg for name, chart in self.charts.items()}).encode("utf-8")
+        svg = {}
+        for index, (name, chart) in enumerate(self.charts.items()):
+            if self.takers[index] != DRAWN_IN_CHILD:
+                self.takers[index] = DRAWN_HERE
+                svg[name] = chart.svg
+        drawn = json.dumps(svg).encode("utf-8")
         send, self.send = self.send, None
         try:
             with os.fdopen(send, "wb") as stream:
@@ -122,6 +135,18 @@ class PdfRendering:
         finally:
             self.scratch.unlink(missing_ok=True)
         return render_pdf(self.report)
+
+    def _drawn_in_child(self) -> dict[str, str]:
+        """In the child: the SVG of the charts it takes, from the last one back to the first that this process has
+        taken (this process takes them in page order, so every one before that is its to send)."""
+        names = list(self.charts)
+        svg = {}
+        for index in reversed(range(len(names))):
+            if self.takers[index] == DRAWN_HERE:
+                break
+            self.takers[index] = DRAWN_IN_CHILD
+            svg[names[index]] = self.charts[names[index]].svg
+        return svg
 
     def cancel(self) -> None:
         """Stop the child, if any, and remove its scratch file."""
