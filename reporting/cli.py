@@ -86,8 +86,8 @@ JOBS = click.option(
     metavar="N",
     default=_jobs_default,
     show_default="the number of cores",
-    help="Validate up to N submissions at once (validate: in worker processes; build: in threads), or one "
-    "submission in N threads; above 1, build also renders the PDF beside the workbook.",
+    help="Validate up to N submissions at once (in worker processes), or one submission in N threads; above 1, "
+    "build also renders the PDF beside the workbook.",
 )
 
 
