@@ -32,6 +32,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter, DayLocator, date2num
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.legend import Legend
 from matplotlib.patches import Polygon
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -213,6 +214,11 @@ def _place(
 def _legend_above(axes: Axes, columns: int) -> float:
     """The axes' legend in one row over its plot, clear of the data; the points it needs above the axes."""
     legend = axes.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=7, ncols=columns, borderaxespad=0.3)
+    return _legend_row_points(legend)
+
+
+def _legend_row_points(legend: Legend) -> float:
+    """The height in points of a one-row legend in 7-point text: the row and its padding."""
     return _text_points("Ag", 7)[1] + (2 * legend.borderpad + legend.borderaxespad) * 7
 
 
@@ -410,12 +416,8 @@ def draw_lending_composition(parts: Sequence[tuple[str, float | None]]) -> Chart
             axes.spines["left"].set_visible(False)
             axes.set_xlim(0, total)
             legend = figure.legend(loc="lower center", ncols=3, fontsize=7)
-            # Under the x tick labels: the legend's row, its padding, and a line's space above it.
-            _place(
-                figure,
-                [(axes, 1.0)],
-                below_pt=_text_points("Ag", 7)[1] * 2 + (2 * legend.borderpad + legend.borderaxespad) * 7,
-            )
+            # Under the x tick labels: a line's space, then the legend's row and its padding.
+            _place(figure, [(axes, 1.0)], below_pt=_text_points("Ag", 7)[1] + _legend_row_points(legend))
         return figure
 
     alt = "Stacked bar of crypto-collateralized lending: " + "; ".join(
