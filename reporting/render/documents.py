@@ -1,5 +1,6 @@
 """The documents of a build, the PDF and the workbook: when more than one job is allowed, the PDF is laid out in a
-forked child process while its charts are drawn here and there between them, and then the workbook is written."""
+forked child process, which draws the PDF's charts together with this process, while this process then writes the
+workbook."""
 
 from __future__ import annotations
 
