@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import tempfile
 import time
 from dataclasses import fields
@@ -13,12 +14,15 @@ import pytest
 
 from reporting import pipeline
 from reporting.config import load_thresholds
+from reporting.ingest.model import RawSubmission
 from reporting.metrics.compute import combine_accepted_partials
 from reporting.metrics.partials import Partials
 from reporting.render import documents, pdf, workbook
 from reporting.render.model import Report
 from reporting.render.validation import validation_to_dict
+from reporting.validate import folder
 from reporting.validate.folder import validate_folder
+from reporting.validate.model import ValidatedSubmission
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 
@@ -53,6 +57,29 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
     return folder
+
+
+def test_the_results_sent_back_by_worker_processes_leave_no_file_behind(scratch: Path) -> None:
+    computed = pipeline.compute_period(SAMPLE / "2025-11", "2025-11", jobs=2)
+    assert sum(s.status == "accepted" for s in computed.submissions) > 10
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_submission_that_fails_in_a_worker_process_fails_validation_and_leaves_no_file_behind(
+    scratch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = os.getpid()
+    validate_submission = folder.validate_submission
+
+    def fails_in_a_worker(raw: RawSubmission, *args: object) -> ValidatedSubmission:
+        if os.getpid() != here:
+            raise RuntimeError(f"{raw.source} could not be validated in the worker")
+        return validate_submission(raw, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(folder, "validate_submission", fails_in_a_worker)
+    with pytest.raises(RuntimeError, match="could not be validated in the worker"):
+        pipeline.run_validation(SAMPLE / "2025-11", "2025-11", jobs=2)
+    assert list(scratch.iterdir()) == []
 
 
 def test_a_pdf_that_fails_in_the_child_process_fails_the_build(

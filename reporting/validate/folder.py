@@ -5,11 +5,14 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import pickle
+import shutil
+import tempfile
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import replace
+from collections.abc import Callable, Collection, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -83,38 +86,68 @@ def _workers(count: int, in_processes: bool) -> Executor:
         try:
             processes.submit(int).result()  # forks every worker now, before this process starts any thread
             return HereAndForked(processes, count)
-        except OSError:  # no process to be had (the system's limit): the threads do the same work
+        except OSError:  # no process or scratch folder to be had: the threads do the same work
             processes.shutdown(cancel_futures=True)
     return ThreadPoolExecutor(count)
 
 
 class HereAndForked(ThreadPoolExecutor):
-    """Tasks run in this process (in one of its threads) and in forked worker processes: each of the `count`
-    threads takes the next task when it is free, one running it here, the others handing it to a worker.
+    """The tasks of `map` run in this process (in one of its threads) and in forked worker processes: each of the
+    `count` threads takes the next task when it is free, one running it here, the others handing it to a worker.
 
     The share run here is not forked, nor sent back through a pipe, and it leaves this process's caches warm for
-    the next folder (a backfill's next month); one worker fewer is forked.
+    the next folder (a backfill's next month); one worker fewer is forked. A worker's result comes back as a file
+    in a scratch folder, read only when `map` yields it: the thread that feeds a worker hands it the next task at
+    once. Taking in a result of several MB (a build's partials) through a pipe and unpickling it there, while this
+    process's other thread keeps the interpreter lock busy, left the worker idle 20 to 110 ms a task.
     """
 
     def __init__(self, processes: ProcessPoolExecutor, count: int):
+        self.results = Path(tempfile.mkdtemp(prefix="riskreport-results-"))
         super().__init__(count)
         self.processes = processes
         self.local = threading.local()
         self.turns = itertools.count()
 
-    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        return super().submit(self._run, fn, *args, **kwargs)
+    def map(
+        self, fn: Callable[..., T], *iterables: Iterable[Any], timeout: float | None = None, chunksize: int = 1
+    ) -> Iterator[T]:
+        results = super().map(partial(self._run, fn), *iterables, timeout=timeout)
+        return (result.load() if isinstance(result, SentBack) else result for result in results)
 
-    def _run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    def _run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T | SentBack:
         if not hasattr(self.local, "here"):
             self.local.here = next(self.turns) == 0  # the first thread to start works here
         if self.local.here:
             return fn(*args, **kwargs)
-        return self.processes.submit(fn, *args, **kwargs).result()
+        return self.processes.submit(_sent_back, self.results, fn, *args, **kwargs).result()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         super().shutdown(wait, cancel_futures=cancel_futures)
         self.processes.shutdown(wait, cancel_futures=cancel_futures)
+        shutil.rmtree(self.results, ignore_errors=True)  # the results of tasks whose outcome nobody asked for
+
+
+@dataclass(frozen=True)
+class SentBack:
+    """A worker's result, pickled into a file of the pool's scratch folder; `load` reads it and deletes the file."""
+
+    path: Path
+
+    def load(self) -> Any:
+        try:
+            return pickle.loads(self.path.read_bytes())
+        finally:
+            self.path.unlink()
+
+
+def _sent_back(folder: Path, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> SentBack:
+    """In a worker: run the task and pickle its result into a new file of `folder`."""
+    result = fn(*args, **kwargs)
+    handle, name = tempfile.mkstemp(dir=folder, suffix=".pickle")
+    with os.fdopen(handle, "wb") as file:
+        pickle.dump(result, file, protocol=pickle.HIGHEST_PROTOCOL)
+    return SentBack(Path(name))
 
 
 def _validate_one(
