@@ -20,9 +20,9 @@ from reporting.metrics.partials import Partials
 from reporting.render import documents, pdf, workbook
 from reporting.render.model import Report
 from reporting.render.validation import validation_to_dict
-from reporting.validate import folder
 from reporting.validate.folder import validate_folder
 from reporting.validate.model import ValidatedSubmission
+from reporting.validate.submission import validate_submission
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 
@@ -69,14 +69,13 @@ def test_a_submission_that_fails_in_a_worker_process_fails_validation_and_leaves
     scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     here = os.getpid()
-    validate_submission = folder.validate_submission
 
     def fails_in_a_worker(raw: RawSubmission, *args: object) -> ValidatedSubmission:
         if os.getpid() != here:
             raise RuntimeError(f"{raw.source} could not be validated in the worker")
         return validate_submission(raw, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(folder, "validate_submission", fails_in_a_worker)
+    monkeypatch.setattr("reporting.validate.folder.validate_submission", fails_in_a_worker)
     with pytest.raises(RuntimeError, match="could not be validated in the worker"):
         pipeline.run_validation(SAMPLE / "2025-11", "2025-11", jobs=2)
     assert list(scratch.iterdir()) == []

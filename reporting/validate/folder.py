@@ -95,11 +95,11 @@ class HereAndForked(ThreadPoolExecutor):
     """The tasks of `map` run in this process (in one of its threads) and in forked worker processes: each of the
     `count` threads takes the next task when it is free, one running it here, the others handing it to a worker.
 
-    The share run here is not forked, nor sent back through a pipe, and it leaves this process's caches warm for
-    the next folder (a backfill's next month); one worker fewer is forked. A worker's result comes back as a file
-    in a scratch folder, read only when `map` yields it: the thread that feeds a worker hands it the next task at
-    once. Taking in a result of several MB (a build's partials) through a pipe and unpickling it there, while this
-    process's other thread keeps the interpreter lock busy, left the worker idle 20 to 110 ms a task.
+    The share run here is neither forked nor sent back, and it leaves this process's caches warm for the next folder
+    (a backfill's next month); one worker fewer is forked. A worker's result comes back as a file in a scratch
+    folder, read only when `map` yields it: the thread that feeds a worker hands it the next task at once. Taking in
+    a result of several MB (a build's partials) through a pipe and unpickling it there, while this process's other
+    thread keeps the interpreter lock busy, left the worker idle 20 to 110 ms a task.
     """
 
     def __init__(self, processes: ProcessPoolExecutor, count: int):
