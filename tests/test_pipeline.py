@@ -8,6 +8,7 @@ import tempfile
 import time
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -20,6 +21,7 @@ from reporting.metrics.partials import Partials
 from reporting.render import documents, pdf, workbook
 from reporting.render.model import Report
 from reporting.render.validation import validation_to_dict
+from reporting.validate import folder
 from reporting.validate.folder import validate_folder
 from reporting.validate.model import ValidatedSubmission
 from reporting.validate.submission import validate_submission
@@ -50,13 +52,37 @@ def test_a_build_computes_each_submissions_partials_where_it_was_validated() -> 
         pd.testing.assert_frame_equal(getattr(computed.partials, field.name), getattr(expected, field.name))
 
 
+def test_several_submissions_at_once_start_with_the_largest_and_come_back_in_folder_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    month = SAMPLE / "2025-11"
+    started: list[str] = []
+    validate_one = folder._validate_one
+
+    def recorded(path: Path, **options: Any) -> ValidatedSubmission:
+        started.append(path.name)
+        return validate_one(path, **options)
+
+    monkeypatch.setattr(folder, "_validate_one", recorded)
+    submissions = validate_folder(month, "2025-11", jobs=2)
+
+    def size(entry: Path) -> int:
+        return sum(f.stat().st_size for f in entry.iterdir()) if entry.is_dir() else entry.stat().st_size
+
+    entries = sorted((e for e in month.iterdir() if not e.name.startswith(".") and e.suffix != ".md"), key=size)
+    assert set(started[:2]) == {entries[-1].name, entries[-2].name}  # the two threads' first, whichever began first
+    assert started != sorted(started)
+    assert [s.source for s in submissions] == sorted(started)
+
+
 @pytest.fixture
 def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The temporary folder where a PDF rendered in a child process is written."""
-    folder = tmp_path / "scratch"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
+    """The temporary folder: where a PDF rendered in a child process is written, and validation's workers send their
+    results back."""
+    temporary = tmp_path / "scratch"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    return temporary
 
 
 def test_the_results_sent_back_by_worker_processes_leave_no_file_behind(scratch: Path) -> None:
@@ -75,7 +101,7 @@ def test_a_submission_that_fails_in_a_worker_process_fails_validation_and_leaves
             raise RuntimeError(f"{raw.source} could not be validated in the worker")
         return validate_submission(raw, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("reporting.validate.folder.validate_submission", fails_in_a_worker)
+    monkeypatch.setattr(folder, "validate_submission", fails_in_a_worker)
     with pytest.raises(RuntimeError, match="could not be validated in the worker"):
         pipeline.run_validation(SAMPLE / "2025-11", "2025-11", jobs=2)
     assert list(scratch.iterdir()) == []

@@ -47,8 +47,8 @@ def validate_folder(
     rejected one with its finding, so nothing is dropped silently. Up to `jobs` submissions are read
     and validated at once, in threads (the parsing and the column checks run outside the GIL); the
     `jobs` threads are shared out among the submissions validated at once, so that a lone large
-    submission is parsed and checked in parallel, and many submissions each in one thread. The result is in
-    folder order whatever `jobs` is. `findings_only` is validation alone (`riskreport validate`): neither
+    submission is parsed and checked in parallel, and many submissions each in one thread, the largest first. The
+    result is in folder order whatever `jobs` is. `findings_only` is validation alone (`riskreport validate`): neither
     the SHA-256 of the files (only a build's manifest needs them) nor the typed tables are kept, and what is
     left of a submission is small enough to send back from a worker process, so several submissions at once
     are validated in this process and in forked worker processes (`HereAndForked`), which share no interpreter
@@ -68,14 +68,32 @@ def validate_folder(
         _validate_one, root=root, limits=limits, threads=threads, period=period, findings_only=findings_only, then=then
     )
     in_processes = (findings_only or then is not None) and at_once > 1
+    # Several at once start with the largest, so that the last to finish is not a large one left running alone.
+    order = sorted(range(len(paths)), key=lambda index: -_bytes_of(paths[index])) if at_once > 1 else range(len(paths))
+    queued = [paths[index] for index in order]
     with collection_paused_for_existing_objects(), _workers(at_once, in_processes) as pool:
-        # The progress shown advances as each submission's result comes in, in folder order.
-        submissions = [done for _, done in zip(progress(paths), pool.map(validate, paths), strict=True)]
+        # The progress shown advances as each submission's result comes in.
+        done = [result for _, result in zip(progress(queued), pool.map(validate, queued), strict=True)]
+    submissions = [result for _, result in sorted(zip(order, done, strict=True), key=lambda pair: pair[0])]
     submissions += [reject_unrecognised(finding) for finding in stray]
     apply_folder_rules(submissions, known_submissions)
     if register is not None:
         apply_register_rules(submissions, register)
     return submissions
+
+
+def _bytes_of(submission: Path) -> int:
+    """The bytes of a submission's files (those directly in its folder, or its one file), 0 when they cannot be
+    listed: only the order in which submissions are validated depends on it. Links are not followed."""
+    try:
+        if not submission.is_dir():
+            return submission.lstat().st_size
+        with os.scandir(submission) as scan:
+            return sum(
+                entry.stat(follow_symlinks=False).st_size for entry in scan if entry.is_file(follow_symlinks=False)
+            )
+    except OSError:
+        return 0
 
 
 def _workers(count: int, in_processes: bool) -> Executor:
