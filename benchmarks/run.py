@@ -115,10 +115,10 @@ def liquidation_csvs(folder: Path) -> list[Path]:
 # Steps (run inside a child process) --------------------------------------------------------------
 
 
-def run_child(step: str, folder: Path, repeat: int, seconds: float, rows: int) -> dict[str, Any]:
+def run_child(step: str, folder: Path, repeat: int, seconds: float, rows: int, scratch: Path) -> dict[str, Any]:
     """Run `step` on `folder` in this process, a work step alternating with the read baselines, at least `repeat`
     times and until the runs have taken `seconds`; the best seconds of each, the number of runs, and the
-    process's peak MB after the step's first run.
+    process's peak MB after the step's first run. A build writes its outputs under `scratch`.
 
     Input that a step takes as given (validated submissions for `metrics`, a Report for `workbook` and
     `pdf`) is made once, untimed, before the timed runs; it counts in that step's peak memory.
@@ -135,7 +135,6 @@ def run_child(step: str, folder: Path, repeat: int, seconds: float, rows: int) -
     from reporting.validate.folder import validate_folder
 
     files = liquidation_csvs(folder)
-    scratch = Path(tempfile.mkdtemp(prefix="riskreport-bench-"))
 
     def build() -> object:
         result = run_build(folder, PERIOD, scratch / "out", jobs=default_jobs())  # as `riskreport build` does
@@ -463,7 +462,8 @@ def main() -> None:
     parser.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_child(args.child, args.folder, args.repeat, args.seconds, args.rows)))
+        with tempfile.TemporaryDirectory(prefix="riskreport-bench-") as scratch:
+            print(json.dumps(run_child(args.child, args.folder, args.repeat, args.seconds, args.rows, Path(scratch))))
         return
     if args.render:
         saved = json.loads(args.render.read_text())
