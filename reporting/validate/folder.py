@@ -69,12 +69,12 @@ def validate_folder(
     )
     in_processes = (findings_only or then is not None) and at_once > 1
     # Several at once start with the largest, so that the last to finish is not a large one left running alone.
-    order = sorted(range(len(paths)), key=lambda index: -_bytes_of(paths[index])) if at_once > 1 else range(len(paths))
-    queued = [paths[index] for index in order]
+    queued = sorted(paths, key=_bytes_of, reverse=True) if at_once > 1 else paths  # stable: equal sizes in folder order
     with collection_paused_for_existing_objects(), _workers(at_once, in_processes) as pool:
         # The progress shown advances as each submission's result comes in.
-        done = [result for _, result in zip(progress(queued), pool.map(validate, queued), strict=True)]
-    submissions = [result for _, result in sorted(zip(order, done, strict=True), key=lambda pair: pair[0])]
+        results = zip(queued, progress(queued), pool.map(validate, queued), strict=True)
+        done = {path: result for path, _, result in results}
+    submissions = [done[path] for path in paths]
     submissions += [reject_unrecognised(finding) for finding in stray]
     apply_folder_rules(submissions, known_submissions)
     if register is not None:
